@@ -1,0 +1,3 @@
+//! The Lua-facing side: the API table (`api`) and its metatables.
+
+pub mod api;
