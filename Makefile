@@ -1,0 +1,73 @@
+# luau-ffi — `make` builds ffi.so and the reference host into dist/ and runs the hello
+# example; `make test` runs every test; `make bench` runs the benchmarks.
+
+CARGO   ?= cargo
+CC      ?= cc
+DIST    := dist
+HOST    := $(DIST)/luau-ffi
+MODULE  := $(DIST)/ffi.so
+FIXTURE := $(DIST)/libfixture.so
+BENCHMOD := $(DIST)/ffibench.so
+
+# The environment every Luau script run by this Makefile sees: native modules are found
+# in dist/, the specs find the C fixture, and know what machine they run on.
+RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)' \
+	SPEC_UNAME_S='$(shell uname -s)' SPEC_UNAME_M='$(shell uname -m)'
+
+SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
+
+.PHONY: all build module host fixture test test-rust test-spec test-exports bench clean fmt lint
+
+all: build
+	$(RUN_ENV) $(HOST) examples/hello.luau
+
+build: module host
+
+module:
+	$(CARGO) build --release
+	@mkdir -p $(DIST)
+	cp target/release/libluau_ffi.so $(MODULE)
+
+host:
+	cd examples/host && $(CARGO) build --release
+	@mkdir -p $(DIST)
+	cp examples/host/target/release/luau-ffi $(HOST)
+
+$(FIXTURE): spec/native/fixture.c
+	@mkdir -p $(DIST)
+	$(CC) -O2 -fPIC -shared -o $@ $<
+
+fixture: $(FIXTURE)
+
+test: test-rust build fixture test-exports test-spec
+
+test-rust:
+	$(CARGO) test --release
+
+test-exports: build
+	sh spec/check_exports.sh $(MODULE) $(HOST)
+
+test-spec: build fixture
+	$(RUN_ENV) $(HOST) spec/_runner.luau $(SPECS)
+
+# The C headers of the Luau the host links, for the hand-written baseline bindings.
+LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path examples/host/Cargo.toml \
+	| python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="luau0-src"))')/luau/VM/include
+
+$(BENCHMOD): bench/native/ffibench.c $(FIXTURE)
+	$(CC) -O2 -fPIC -shared -I'$(LUAU_INCLUDE)' -o $@ $< -L$(DIST) -lfixture -Wl,-rpath,'$$ORIGIN'
+
+bench: build fixture $(BENCHMOD)
+	$(RUN_ENV) $(HOST) bench/run.luau $(BENCH)
+
+fmt:
+	$(CARGO) fmt --all
+	cd examples/host && $(CARGO) fmt
+
+lint:
+	$(CARGO) clippy --all-targets -- -D warnings
+	cd examples/host && $(CARGO) clippy -- -D warnings
+
+clean:
+	rm -rf $(DIST)
+	$(CARGO) clean
