@@ -1,19 +1,22 @@
 //! luau-ffi: LuaJIT's FFI for Luau, built as a native module exporting `luaopen_ffi`.
 //!
 //! Crate tour (design.md §2):
-//! - [`cdecl`]: C declarations, tokens → AST. No unsafe, no Luau, no libffi.
-//! - [`ctype`]: the type registry and C-exact layout. No unsafe.
 //! - [`platform`]: what `ffi.os`, `ffi.arch` and `ffi.abi` answer.
-//! - `luau`: the Lua-facing API table.
+//! - `luau`: the Lua-facing API table, its metatables and the raw stack helpers.
 
 pub mod platform;
 
 mod luau;
 
-use mlua::prelude::*;
+use std::ffi::c_int;
 
-/// Entry point: `require("ffi")` in a host that loads native modules calls this.
-#[mlua::lua_module(name = "ffi", skip_memory_check)]
-fn ffi_module(lua: &Lua) -> LuaResult<LuaTable> {
-    luau::api::open(lua)
+/// Entry point: `require("ffi")` in a host that loads native modules calls this with the
+/// requiring state and gets the `ffi` table back.
+///
+/// # Safety
+/// Called by the Luau host as a `lua_CFunction` with a live state.
+#[no_mangle]
+pub unsafe extern "C-unwind" fn luaopen_ffi(l: luau::stack::State) -> c_int {
+    // SAFETY: forwarded from the host's call of a lua_CFunction.
+    unsafe { luau::api::open(l) }
 }

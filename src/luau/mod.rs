@@ -1,3 +1,4 @@
-//! The Lua-facing side: the API table (`api`) and its metatables.
+//! The Lua-facing side: the API table (`api`), raw stack helpers (`stack`).
 
 pub mod api;
+pub mod stack;
