@@ -4,6 +4,9 @@
 //! - [`platform`]: what `ffi.os`, `ffi.arch` and `ffi.abi` answer.
 //! - `luau`: the Lua-facing API table, its metatables and the raw stack helpers.
 
+pub mod cdecl;
+pub mod ctype;
+pub mod error;
 pub mod platform;
 
 mod luau;

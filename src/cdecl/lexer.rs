@@ -1,0 +1,494 @@
+//! C tokens from source text: identifiers, numbers, characters, strings, punctuators,
+//! `$` parameters and `#pragma pack`; comments, splices and other `#` lines vanish.
+
+use nom::bytes::complete::{take_while, take_while1};
+use nom::IResult;
+
+use crate::error::{Error, ParseMessage};
+
+/// Type of an integer constant after C's rules for literals (size 4 or 8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntTy {
+    pub size: u8,
+    pub signed: bool,
+}
+
+impl IntTy {
+    pub const INT: IntTy = IntTy {
+        size: 4,
+        signed: true,
+    };
+    pub const UINT: IntTy = IntTy {
+        size: 4,
+        signed: false,
+    };
+    pub const LONG: IntTy = IntTy {
+        size: 8,
+        signed: true,
+    };
+    pub const ULONG: IntTy = IntTy {
+        size: 8,
+        signed: false,
+    };
+}
+
+/// A `#pragma pack` directive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackOp {
+    /// `#pragma pack(n)`, or `#pragma pack()` (None: back to the default).
+    Set(Option<u32>),
+    /// `#pragma pack(push)` or `#pragma pack(push, n)`.
+    Push(Option<u32>),
+    /// `#pragma pack(pop)`.
+    Pop,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TokKind {
+    Ident,
+    Int(u64, IntTy),
+    Float,
+    /// A character literal's value (type int).
+    Char(i64),
+    Str(String),
+    Punct(&'static str),
+    /// The n-th `$` of the source.
+    Param(usize),
+    Pragma(PackOp),
+    Eof,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Token {
+    pub kind: TokKind,
+    pub start: u32,
+    pub end: u32,
+    pub line: u32,
+}
+
+/// Punctuators, longest first.
+const PUNCTUATORS: [&str; 38] = [
+    "...", "<<=", ">>=", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "::",
+    "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "{", "}", "[", "]", "(", ")", ";", ",", ":",
+    "=", "*", "&", "?", "<", ">",
+];
+const SINGLE_PUNCTUATORS: &str = "+-~!/%^|.";
+
+fn identifier(input: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' && false)(input)
+}
+
+fn number_body(input: &str) -> IResult<&str, &str> {
+    take_while(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')(input)
+}
+
+pub struct Lexer<'s> {
+    src: &'s str,
+    pos: usize,
+    line: u32,
+    params: usize,
+    at_line_start: bool,
+}
+
+impl<'s> Lexer<'s> {
+    fn new(src: &'s str) -> Self {
+        Lexer {
+            src,
+            pos: 0,
+            line: 1,
+            params: 0,
+            at_line_start: true,
+        }
+    }
+
+    fn rest(&self) -> &'s str {
+        &self.src[self.pos..]
+    }
+
+    fn err(&self, message: ParseMessage, near: &str) -> Error {
+        Error::parse_near(message, near, self.line)
+    }
+
+    /// Skips whitespace, comments and line splices; notes line starts.
+    fn skip_space(&mut self) -> Result<(), Error> {
+        let bytes = self.src.as_bytes();
+        while self.pos < bytes.len() {
+            match bytes[self.pos] {
+                b'\n' => {
+                    self.line += 1;
+                    self.pos += 1;
+                    self.at_line_start = true;
+                }
+                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.pos += 1,
+                b'\\' if matches!(bytes.get(self.pos + 1), Some(b'\n')) => {
+                    self.pos += 2;
+                    self.line += 1;
+                }
+                b'\\'
+                    if bytes.get(self.pos + 1) == Some(&b'\r')
+                        && bytes.get(self.pos + 2) == Some(&b'\n') =>
+                {
+                    self.pos += 3;
+                    self.line += 1;
+                }
+                b'/' if bytes.get(self.pos + 1) == Some(&b'/') => {
+                    while self.pos < bytes.len() && bytes[self.pos] != b'\n' {
+                        self.pos += 1;
+                    }
+                }
+                b'/' if bytes.get(self.pos + 1) == Some(&b'*') => {
+                    self.pos += 2;
+                    loop {
+                        if self.pos >= bytes.len() {
+                            return Err(self.err(ParseMessage::Expected("*/".into()), "<eof>"));
+                        }
+                        if bytes[self.pos] == b'*' && bytes.get(self.pos + 1) == Some(&b'/') {
+                            self.pos += 2;
+                            break;
+                        }
+                        if bytes[self.pos] == b'\n' {
+                            self.line += 1;
+                        }
+                        self.pos += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a `#` line (with splices); returns a pack directive if it is one.
+    fn directive(&mut self) -> Option<PackOp> {
+        let bytes = self.src.as_bytes();
+        let mut text = String::new();
+        self.pos += 1; // '#'
+        while self.pos < bytes.len() && bytes[self.pos] != b'\n' {
+            if bytes[self.pos] == b'\\' && bytes.get(self.pos + 1) == Some(&b'\n') {
+                self.pos += 2;
+                self.line += 1;
+                continue;
+            }
+            if !bytes[self.pos].is_ascii_whitespace() {
+                text.push(bytes[self.pos] as char);
+            }
+            self.pos += 1;
+        }
+        let args = text.strip_prefix("pragma")?.strip_prefix("pack")?;
+        let args = args.strip_prefix('(')?.strip_suffix(')')?;
+        let number = |s: &str| s.parse::<u32>().ok().filter(|n| n.is_power_of_two());
+        let mut parts = args.split(',');
+        Some(match parts.next().unwrap_or("") {
+            "" => PackOp::Set(None),
+            "push" => {
+                // `push, n` or `push, identifier, n`: the number, if any, is last.
+                PackOp::Push(parts.last().and_then(number))
+            }
+            "pop" => PackOp::Pop,
+            n => PackOp::Set(Some(number(n)?)),
+        })
+    }
+
+    fn next(&mut self) -> Result<Token, Error> {
+        loop {
+            self.skip_space()?;
+            if self.pos < self.src.len()
+                && self.src.as_bytes()[self.pos] == b'#'
+                && self.at_line_start
+            {
+                let (start, line) = (self.pos, self.line);
+                if let Some(op) = self.directive() {
+                    return Ok(Token {
+                        kind: TokKind::Pragma(op),
+                        start: start as u32,
+                        end: self.pos as u32,
+                        line,
+                    });
+                }
+                continue;
+            }
+            break;
+        }
+        self.at_line_start = false;
+        let start = self.pos;
+        let line = self.line;
+        let rest = self.rest();
+        let Some(c) = rest.chars().next() else {
+            return Ok(Token {
+                kind: TokKind::Eof,
+                start: start as u32,
+                end: start as u32,
+                line,
+            });
+        };
+        let kind = if c.is_ascii_alphabetic() || c == '_' {
+            let (_, ident) =
+                identifier(rest).map_err(|_| self.err(ParseMessage::UnexpectedSymbol, "?"))?;
+            // Wide and unicode literals: L"x", u8"x", L'x' …
+            let after = rest.as_bytes().get(ident.len()).copied();
+            if matches!(ident, "L" | "u" | "U" | "u8") && matches!(after, Some(b'"' | b'\'')) {
+                self.pos += ident.len();
+                return self.quoted(start, line);
+            }
+            self.pos += ident.len();
+            TokKind::Ident
+        } else if c.is_ascii_digit()
+            || (c == '.' && rest.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+        {
+            return self.number(start, line);
+        } else if c == '"' || c == '\'' {
+            return self.quoted(start, line);
+        } else if c == '$' {
+            self.pos += 1;
+            self.params += 1;
+            TokKind::Param(self.params - 1)
+        } else if let Some(p) = PUNCTUATORS.iter().find(|p| rest.starts_with(**p)) {
+            self.pos += p.len();
+            TokKind::Punct(p)
+        } else if let Some(i) = SINGLE_PUNCTUATORS.find(c) {
+            self.pos += 1;
+            TokKind::Punct(&SINGLE_PUNCTUATORS[i..i + 1])
+        } else {
+            let near: String = rest.chars().take(1).collect();
+            return Err(self.err(ParseMessage::UnexpectedSymbol, &near));
+        };
+        Ok(Token {
+            kind,
+            start: start as u32,
+            end: self.pos as u32,
+            line,
+        })
+    }
+
+    fn number(&mut self, start: usize, line: u32) -> Result<Token, Error> {
+        // A pp-number: digits, letters, '.', and a sign right after an exponent letter.
+        let bytes = self.src.as_bytes();
+        let mut end = start;
+        loop {
+            let (rest, body) = number_body(&self.src[end..]).unwrap_or(("", ""));
+            end += body.len();
+            let last = self.src[..end].as_bytes().last().copied();
+            let is_hex =
+                self.src[start..end].starts_with("0x") || self.src[start..end].starts_with("0X");
+            let exp = if is_hex { [b'p', b'P'] } else { [b'e', b'E'] };
+            if matches!(last, Some(l) if exp.contains(&l))
+                && matches!(rest.as_bytes().first(), Some(b'+' | b'-'))
+            {
+                end += 1;
+                continue;
+            }
+            break;
+        }
+        let _ = bytes;
+        self.pos = end;
+        let text = &self.src[start..end];
+        let malformed = || Error::parse_near(ParseMessage::MalformedNumber, text, line);
+        let lower = text.to_ascii_lowercase();
+        let is_hex = lower.starts_with("0x");
+        let is_float = if is_hex {
+            lower.contains('.') || lower.contains('p')
+        } else {
+            lower.contains('.') || lower.contains('e')
+        };
+        let token = |kind| Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+            line,
+        };
+        if is_float {
+            return Ok(token(TokKind::Float));
+        }
+        let digits_end = lower
+            .find(|c: char| c == 'u' || c == 'l')
+            .unwrap_or(lower.len());
+        let (digits, suffix) = lower.split_at(digits_end);
+        let (radix, digits) = if is_hex {
+            (16, &digits[2..])
+        } else if digits.len() > 1 && digits.starts_with('0') {
+            (8, &digits[1..])
+        } else if let Some(bin) = digits.strip_prefix("0b") {
+            (2, bin)
+        } else {
+            (10, digits)
+        };
+        if digits.is_empty() {
+            return Err(malformed());
+        }
+        let value = u64::from_str_radix(digits, radix).map_err(|_| malformed())?;
+        let (unsigned, longs) = match suffix {
+            "" => (false, 0),
+            "u" => (true, 0),
+            "l" => (false, 1),
+            "ul" | "lu" => (true, 1),
+            "ll" => (false, 2),
+            "ull" | "llu" => (true, 2),
+            _ => return Err(malformed()),
+        };
+        if suffix.contains("ll") && !(text.contains("ll") || text.contains("LL")) {
+            return Err(malformed()); // `lL` is not a suffix
+        }
+        // C 6.4.4.1: the first type of the list that can represent the value.
+        let fits_int = value <= i32::MAX as u64;
+        let fits_uint = value <= u32::MAX as u64;
+        let fits_long = value <= i64::MAX as u64;
+        let decimal = radix == 10;
+        let ty = if longs == 0 && !unsigned && fits_int {
+            IntTy::INT
+        } else if longs == 0 && (unsigned || !decimal) && fits_uint {
+            IntTy::UINT
+        } else if !unsigned && fits_long {
+            IntTy::LONG
+        } else if unsigned || !decimal {
+            IntTy::ULONG
+        } else {
+            // gcc: "integer constant is so large that it is unsigned".
+            IntTy::ULONG
+        };
+        Ok(token(TokKind::Int(value, ty)))
+    }
+
+    fn quoted(&mut self, start: usize, line: u32) -> Result<Token, Error> {
+        let bytes = self.src.as_bytes();
+        let quote = bytes[self.pos];
+        self.pos += 1;
+        let mut value: Vec<u8> = Vec::new();
+        loop {
+            let Some(&b) = bytes.get(self.pos) else {
+                return Err(Error::parse_near(
+                    ParseMessage::UnfinishedString,
+                    &self.src[start..],
+                    line,
+                ));
+            };
+            match b {
+                b'\n' => {
+                    return Err(Error::parse_near(
+                        ParseMessage::UnfinishedString,
+                        &self.src[start..self.pos],
+                        line,
+                    ))
+                }
+                _ if b == quote => {
+                    self.pos += 1;
+                    break;
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let Some(&e) = bytes.get(self.pos) else {
+                        continue;
+                    };
+                    self.pos += 1;
+                    let escaped = match e {
+                        b'n' => b'\n',
+                        b't' => b'\t',
+                        b'r' => b'\r',
+                        b'a' => 7,
+                        b'b' => 8,
+                        b'f' => 12,
+                        b'v' => 11,
+                        b'e' => 27,
+                        b'\\' | b'\'' | b'"' | b'?' => e,
+                        b'\n' => {
+                            self.line += 1;
+                            continue;
+                        }
+                        b'x' => {
+                            let mut v: u32 = 0;
+                            let mut n = 0;
+                            while let Some(d) =
+                                bytes.get(self.pos).and_then(|c| (*c as char).to_digit(16))
+                            {
+                                v = v.wrapping_mul(16).wrapping_add(d);
+                                self.pos += 1;
+                                n += 1;
+                            }
+                            if n == 0 {
+                                return Err(Error::parse_near(
+                                    ParseMessage::InvalidEscape,
+                                    &self.src[start..self.pos],
+                                    line,
+                                ));
+                            }
+                            v as u8
+                        }
+                        b'0'..=b'7' => {
+                            let mut v: u32 = (e - b'0') as u32;
+                            let mut n = 1;
+                            while n < 3 {
+                                match bytes.get(self.pos) {
+                                    Some(d @ b'0'..=b'7') => {
+                                        v = v * 8 + (d - b'0') as u32;
+                                        self.pos += 1;
+                                        n += 1;
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            v as u8
+                        }
+                        _ => {
+                            return Err(Error::parse_near(
+                                ParseMessage::InvalidEscape,
+                                &self.src[start..self.pos],
+                                line,
+                            ))
+                        }
+                    };
+                    value.push(escaped);
+                }
+                _ => {
+                    value.push(b);
+                    self.pos += 1;
+                }
+            }
+        }
+        let kind = if quote == b'"' {
+            TokKind::Str(String::from_utf8_lossy(&value).into_owned())
+        } else {
+            if value.is_empty() {
+                return Err(Error::parse_near(
+                    ParseMessage::MalformedNumber,
+                    &self.src[start..self.pos],
+                    line,
+                ));
+            }
+            // gcc: a multi-character constant accumulates bytes into an int; a single
+            // char is sign-extended when char is signed.
+            let v = if value.len() == 1 {
+                if crate::ctype::CHAR_IS_SIGNED {
+                    value[0] as i8 as i64
+                } else {
+                    value[0] as i64
+                }
+            } else {
+                let mut acc: u32 = 0;
+                for b in &value {
+                    acc = acc.wrapping_shl(8) | *b as u32;
+                }
+                acc as i32 as i64
+            };
+            TokKind::Char(v)
+        };
+        Ok(Token {
+            kind,
+            start: start as u32,
+            end: self.pos as u32,
+            line,
+        })
+    }
+}
+
+/// All tokens of `src`, ending with one `Eof`.
+pub fn tokenize(src: &str) -> Result<(Vec<Token>, usize), Error> {
+    let mut lexer = Lexer::new(src);
+    let mut tokens = Vec::with_capacity(src.len() / 4 + 1);
+    loop {
+        let token = lexer.next()?;
+        let eof = token.kind == TokKind::Eof;
+        tokens.push(token);
+        if eof {
+            return Ok((tokens, lexer.params));
+        }
+    }
+}

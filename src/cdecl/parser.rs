@@ -1,0 +1,1579 @@
+//! Recursive-descent parser for declarations: specifiers, declarators (as layers applied
+//! to a base type), struct/union/enum bodies, attributes and `#pragma pack`.
+
+use super::lexer::{tokenize, PackOp, TokKind, Token};
+use super::{Param, MAX_FIELDS, MAX_NESTING, MAX_PARAMS};
+use crate::ctype::layout::{FieldDecl, LayoutError, RecordAttrs, MAX_PACK_DEPTH};
+use crate::ctype::{
+    ArrayLen, CTypeId, CTypeKind, EnumDef, PackStack, Quals, Registry, Symbol, TagKind,
+    DEFAULT_MAX_ALIGN, LONG_DOUBLE_SIZE, LONG_SIZE, MAX_ALIGN, MAX_TYPE_SIZE,
+};
+use crate::error::{Error, ParseMessage};
+
+/// Whether the text is a list of declarations (`cdef`) or one abstract type (`typeof`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Declarations,
+    Type,
+}
+
+/// What a declarator may contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DeclaratorKind {
+    /// Must name something (top-level declarations, members).
+    Named,
+    /// Must not name anything (type strings, casts, `sizeof`).
+    Abstract,
+    /// Parameters: either.
+    Either,
+}
+
+/// Storage classes and function specifiers seen in a declaration.
+#[derive(Clone, Copy, Debug, Default)]
+struct Storage {
+    is_typedef: bool,
+    is_extern: bool,
+    is_static: bool,
+    is_inline: bool,
+}
+
+/// `__attribute__`s and friends collected around a declaration.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Attrs {
+    align: u32,
+    packed: bool,
+    /// `mode(QI|HI|SI|DI|TI|SF|DF)` as (is_float, size).
+    mode: Option<(bool, u32)>,
+    vector_size: Option<u32>,
+    asm_name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct DeclSpec {
+    base: CTypeId,
+    storage: Storage,
+    attrs: Attrs,
+    /// The specifier defined an anonymous struct/union (candidate transparent member).
+    anonymous_record: bool,
+}
+
+/// One derivation step of a declarator, applied inside-out to the base type.
+#[derive(Clone, Debug)]
+enum Layer {
+    Pointer(Quals),
+    Array(ArrayLen),
+    Function(Vec<CTypeId>, bool),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Declarator {
+    name: Option<String>,
+    name_token: Option<usize>,
+    layers: Vec<Layer>,
+    attrs: Attrs,
+}
+
+pub struct Parser<'s, 'r> {
+    pub(super) src: &'s str,
+    pub(super) toks: Vec<Token>,
+    pub(super) pos: usize,
+    pub(super) reg: &'r mut Registry,
+    pub(super) params: &'s [Param],
+    pub(super) depth: u32,
+    /// Inside `0 && …` and the like: division by zero is not an error there.
+    pub(super) unevaluated: u32,
+    mode: Mode,
+    pack: PackStack,
+}
+
+type PResult<T> = Result<T, Error>;
+
+const CALLING_CONVENTIONS: [&str; 10] = [
+    "__cdecl",
+    "__stdcall",
+    "__fastcall",
+    "__thiscall",
+    "__vectorcall",
+    "_cdecl",
+    "_stdcall",
+    "_fastcall",
+    "__ptr32",
+    "__ptr64",
+];
+
+fn is_keyword(text: &str) -> bool {
+    matches!(
+        text,
+        "typedef"
+            | "extern"
+            | "static"
+            | "auto"
+            | "register"
+            | "inline"
+            | "__inline"
+            | "__inline__"
+            | "const"
+            | "__const"
+            | "__const__"
+            | "volatile"
+            | "__volatile"
+            | "__volatile__"
+            | "restrict"
+            | "__restrict"
+            | "__restrict__"
+            | "void"
+            | "char"
+            | "short"
+            | "int"
+            | "long"
+            | "signed"
+            | "__signed"
+            | "__signed__"
+            | "unsigned"
+            | "float"
+            | "double"
+            | "_Bool"
+            | "bool"
+            | "_Complex"
+            | "complex"
+            | "__complex"
+            | "__complex__"
+            | "struct"
+            | "union"
+            | "enum"
+            | "__attribute__"
+            | "__attribute"
+            | "__declspec"
+            | "__extension__"
+            | "__asm__"
+            | "__asm"
+            | "asm"
+            | "sizeof"
+            | "_Alignof"
+            | "alignof"
+            | "__alignof__"
+            | "__alignof"
+            | "__typeof__"
+            | "__typeof"
+            | "typeof"
+            | "_Static_assert"
+            | "static_assert"
+            | "_Noreturn"
+            | "__int128"
+            | "__int128_t"
+            | "__uint128_t"
+            | "_Alignas"
+            | "_Thread_local"
+            | "__thread"
+            | "_Atomic"
+    ) || CALLING_CONVENTIONS.contains(&text)
+}
+
+fn is_qualifier_or_attribute(text: &str) -> bool {
+    matches!(
+        text,
+        "const"
+            | "__const"
+            | "__const__"
+            | "volatile"
+            | "__volatile"
+            | "__volatile__"
+            | "restrict"
+            | "__restrict"
+            | "__restrict__"
+            | "__attribute__"
+            | "__attribute"
+            | "__declspec"
+            | "__extension__"
+            | "_Atomic"
+    ) || CALLING_CONVENTIONS.contains(&text)
+}
+
+fn layout_error(e: LayoutError, line: u32) -> Error {
+    let message = match e {
+        LayoutError::SizeUnknown => ParseMessage::SizeUnknownOrTooLarge,
+        LayoutError::InvalidType => ParseMessage::InvalidCType,
+        LayoutError::InvalidValue => ParseMessage::InvalidValue,
+    };
+    Error::parse(message, line)
+}
+
+impl<'s, 'r> Parser<'s, 'r> {
+    pub fn new(
+        reg: &'r mut Registry,
+        src: &'s str,
+        params: &'s [Param],
+        mode: Mode,
+    ) -> PResult<Self> {
+        let (toks, dollars) = tokenize(src)?;
+        if dollars != params.len() {
+            return Err(Error::WrongParameterCount);
+        }
+        Ok(Parser {
+            src,
+            toks,
+            pos: 0,
+            reg,
+            params,
+            depth: 0,
+            unevaluated: 0,
+            mode,
+            pack: PackStack::default(),
+        })
+    }
+
+    // ----- token helpers -----------------------------------------------------------
+
+    pub(super) fn tok(&self) -> &Token {
+        &self.toks[self.pos]
+    }
+
+    pub(super) fn peek_at(&self, ahead: usize) -> &Token {
+        let i = (self.pos + ahead).min(self.toks.len() - 1);
+        &self.toks[i]
+    }
+
+    pub(super) fn bump(&mut self) {
+        if self.pos + 1 < self.toks.len() {
+            self.pos += 1;
+        }
+    }
+
+    pub(super) fn text_of(&self, t: &Token) -> &'s str {
+        if t.kind == TokKind::Eof {
+            "<eof>"
+        } else {
+            &self.src[t.start as usize..t.end as usize]
+        }
+    }
+
+    pub(super) fn text(&self) -> &'s str {
+        self.text_of(self.tok())
+    }
+
+    /// The identifier at the cursor, if any.
+    pub(super) fn ident(&self) -> Option<&'s str> {
+        (self.tok().kind == TokKind::Ident).then(|| self.text())
+    }
+
+    pub(super) fn is_punct(&self, p: &str) -> bool {
+        matches!(self.tok().kind, TokKind::Punct(q) if q == p)
+    }
+
+    pub(super) fn accept(&mut self, p: &str) -> bool {
+        if self.is_punct(p) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(super) fn line(&self) -> u32 {
+        self.tok().line
+    }
+
+    pub(super) fn err_here(&self, message: ParseMessage) -> Error {
+        Error::parse_near(message, self.text(), self.line())
+    }
+
+    pub(super) fn err_plain(&self, message: ParseMessage) -> Error {
+        Error::parse(message, self.line())
+    }
+
+    pub(super) fn expect(&mut self, p: &str) -> PResult<()> {
+        if self.accept(p) {
+            Ok(())
+        } else {
+            Err(self.err_here(ParseMessage::Expected(p.to_string())))
+        }
+    }
+
+    pub(super) fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(self.err_here(ParseMessage::TooManySyntaxLevels));
+        }
+        Ok(())
+    }
+
+    pub(super) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn check_capacity(&self) -> PResult<()> {
+        if self.reg.is_full() {
+            return Err(self.err_plain(ParseMessage::TableOverflow));
+        }
+        Ok(())
+    }
+
+    fn param(&self, index: usize) -> PResult<&'s Param> {
+        self.params.get(index).ok_or(Error::WrongParameterCount)
+    }
+
+    /// An identifier or a `$` name parameter at the cursor.
+    fn name_here(&self) -> Option<String> {
+        match &self.tok().kind {
+            TokKind::Ident if !is_keyword(self.text()) => Some(self.text().to_string()),
+            TokKind::Param(i) => match self.params.get(*i) {
+                Some(Param::Name(n)) => Some(n.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Does a type begin at the cursor (for casts, `sizeof(type)`, parameter lists)?
+    pub(super) fn starts_type(&self, t: &Token) -> bool {
+        match &t.kind {
+            TokKind::Ident => {
+                let text = self.text_of(t);
+                (is_keyword(text)
+                    && !matches!(
+                        text,
+                        "sizeof"
+                            | "_Alignof"
+                            | "alignof"
+                            | "__alignof__"
+                            | "__alignof"
+                            | "__asm__"
+                            | "__asm"
+                            | "asm"
+                            | "_Static_assert"
+                            | "static_assert"
+                    ))
+                    || matches!(self.reg.symbol(text), Some(Symbol::Typedef(_)))
+            }
+            TokKind::Param(i) => matches!(self.params.get(*i), Some(Param::Type(_))),
+            _ => false,
+        }
+    }
+
+    // ----- entry points -------------------------------------------------------------
+
+    /// `cdef`: declarations up to the end of the text.
+    pub fn declarations(&mut self) -> PResult<()> {
+        while self.tok().kind != TokKind::Eof {
+            self.external_declaration()?;
+        }
+        Ok(())
+    }
+
+    /// `typeof`: one abstract type and nothing after it.
+    pub fn type_only(&mut self) -> PResult<CTypeId> {
+        let id = self.type_name()?;
+        if self.tok().kind != TokKind::Eof {
+            return Err(self.err_here(ParseMessage::Expected("<eof>".into())));
+        }
+        Ok(id)
+    }
+
+    /// A type name: specifiers and an abstract declarator.
+    pub(super) fn type_name(&mut self) -> PResult<CTypeId> {
+        let spec = self.decl_spec(false)?;
+        let decl = self.declarator(DeclaratorKind::Abstract)?;
+        self.build_type(&spec, &decl)
+    }
+
+    fn pragma(&mut self, op: PackOp) -> PResult<()> {
+        match op {
+            PackOp::Set(n) => self.pack.current = n,
+            PackOp::Push(n) => {
+                if self.pack.saved.len() >= MAX_PACK_DEPTH {
+                    return Err(self.err_plain(ParseMessage::TooManySyntaxLevels));
+                }
+                self.pack.saved.push(self.pack.current);
+                if n.is_some() {
+                    self.pack.current = n;
+                }
+            }
+            PackOp::Pop => self.pack.current = self.pack.saved.pop().unwrap_or(None),
+        }
+        self.bump();
+        Ok(())
+    }
+
+    fn static_assert(&mut self) -> PResult<()> {
+        let line = self.line();
+        self.bump();
+        self.expect("(")?;
+        let value = self.const_expr()?;
+        let mut message = String::new();
+        if self.accept(",") {
+            while let TokKind::Str(s) = &self.tok().kind {
+                message.push_str(s);
+                self.bump();
+            }
+        }
+        self.expect(")")?;
+        if value.bits == 0 {
+            return Err(Error::parse(
+                ParseMessage::StaticAssertFailed(message),
+                line,
+            ));
+        }
+        Ok(())
+    }
+
+    fn external_declaration(&mut self) -> PResult<()> {
+        if let TokKind::Pragma(op) = &self.tok().kind {
+            return self.pragma(op.clone());
+        }
+        if self.accept(";") {
+            return Ok(());
+        }
+        if matches!(self.ident(), Some("_Static_assert" | "static_assert")) {
+            self.static_assert()?;
+            return self.expect(";");
+        }
+        let spec = self.decl_spec(true)?;
+        if self.accept(";") {
+            return Ok(());
+        }
+        loop {
+            let decl = self.declarator(DeclaratorKind::Named)?;
+            let Some(name) = decl.name.clone() else {
+                return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            };
+            let mut ty = self.build_type(&spec, &decl)?;
+            let is_function = matches!(self.reg.get(ty).kind, CTypeKind::Function { .. });
+            if is_function && self.is_punct("{") {
+                // An inline function definition: no symbol to bind, skip the body.
+                self.skip_balanced("{", "}")?;
+                return Ok(());
+            }
+            let asm_name = decl.attrs.asm_name.clone().or(spec.attrs.asm_name.clone());
+            let align = if decl.attrs.align != 0 {
+                decl.attrs.align
+            } else {
+                spec.attrs.align
+            };
+            if self.accept("=") {
+                if self.reg.get(ty).is_integer() && !spec.storage.is_typedef {
+                    let value = self.assignment_expr()?;
+                    let value = self.convert_to(value, ty)?;
+                    let ty = self.reg.unqualified(ty);
+                    self.define_once(
+                        &name,
+                        Symbol::Constant {
+                            ty,
+                            value: value.bits as i64,
+                        },
+                    );
+                } else {
+                    self.skip_initializer()?;
+                }
+            } else if spec.storage.is_typedef {
+                if align != 0 {
+                    ty = self.reg.with_alignment(ty, align);
+                }
+                self.define_once(&name, Symbol::Typedef(ty));
+            } else if is_function {
+                self.define_once(&name, Symbol::Function { ty, asm_name });
+            } else {
+                let _ = spec.storage.is_extern || spec.storage.is_static;
+                self.define_once(&name, Symbol::Variable { ty, asm_name });
+            }
+            if self.accept(",") {
+                continue;
+            }
+            return self.expect(";");
+        }
+    }
+
+    /// LuaJIT: redeclaring a function, variable or typedef is ignored (first wins).
+    fn define_once(&mut self, name: &str, symbol: Symbol) {
+        if self.reg.symbol(name).is_none() {
+            self.reg.define_symbol(name, symbol);
+        }
+    }
+
+    fn skip_balanced(&mut self, open: &str, close: &str) -> PResult<()> {
+        let mut level = 0usize;
+        loop {
+            if self.tok().kind == TokKind::Eof {
+                return Err(self.err_here(ParseMessage::Expected(close.to_string())));
+            }
+            if self.is_punct(open) {
+                level += 1;
+            } else if self.is_punct(close) {
+                level -= 1;
+                if level == 0 {
+                    self.bump();
+                    return Ok(());
+                }
+            }
+            self.bump();
+        }
+    }
+
+    /// Skips a non-integer initializer up to the next top-level `,` or `;`.
+    fn skip_initializer(&mut self) -> PResult<()> {
+        let mut level = 0usize;
+        loop {
+            match &self.tok().kind {
+                TokKind::Eof => return Err(self.err_here(ParseMessage::Expected(";".into()))),
+                TokKind::Punct("(" | "{" | "[") => level += 1,
+                TokKind::Punct(")" | "}" | "]") => level = level.saturating_sub(1),
+                TokKind::Punct("," | ";") if level == 0 => return Ok(()),
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    // ----- declaration specifiers -----------------------------------------------------
+
+    /// Specifiers and qualifiers up to the declarator. `allow_storage`: storage classes
+    /// are legal here (declarations, members for `static const`).
+    fn decl_spec(&mut self, allow_storage: bool) -> PResult<DeclSpec> {
+        let start_line = self.line();
+        let mut storage = Storage::default();
+        let mut attrs = Attrs::default();
+        let mut quals = Quals::NONE;
+        let mut base: Option<CTypeId> = None;
+        let mut anonymous_record = false;
+        // Counts of scalar keywords.
+        let (mut n_void, mut n_char, mut n_short, mut n_int, mut n_long) = (0, 0, 0, 0, 0);
+        let (mut n_signed, mut n_unsigned, mut n_float, mut n_double, mut n_bool) = (0, 0, 0, 0, 0);
+        let (mut n_complex, mut n_int128) = (0, 0);
+        let mut any = false;
+        loop {
+            let token_kind = self.tok().kind.clone();
+            match token_kind {
+                TokKind::Ident => {}
+                TokKind::Param(i) => {
+                    let nothing_yet = base.is_none()
+                        && n_void
+                            + n_char
+                            + n_short
+                            + n_int
+                            + n_long
+                            + n_signed
+                            + n_unsigned
+                            + n_float
+                            + n_double
+                            + n_bool
+                            + n_complex
+                            + n_int128
+                            == 0;
+                    if let (true, Param::Type(id)) = (nothing_yet, self.param(i)?) {
+                        if self.reg.try_get(*id).is_none() {
+                            return Err(self.err_here(ParseMessage::InvalidCType));
+                        }
+                        base = Some(*id);
+                        any = true;
+                        self.bump();
+                        continue;
+                    }
+                    break;
+                }
+                _ => break,
+            }
+            let text = self.text();
+            match text {
+                "typedef" | "extern" | "static" | "auto" | "register" | "_Thread_local"
+                | "__thread" => {
+                    if !allow_storage && text != "register" {
+                        return Err(self.err_here(ParseMessage::BadStorageClass));
+                    }
+                    match text {
+                        "typedef" => storage.is_typedef = true,
+                        "extern" => storage.is_extern = true,
+                        "static" => storage.is_static = true,
+                        _ => {}
+                    }
+                }
+                "inline" | "__inline" | "__inline__" | "_Noreturn" => storage.is_inline = true,
+                "__extension__" | "restrict" | "__restrict" | "__restrict__" | "_Atomic" => {}
+                "const" | "__const" | "__const__" => quals.is_const = true,
+                "volatile" | "__volatile" | "__volatile__" => quals.is_volatile = true,
+                "void" => n_void += 1,
+                "char" => n_char += 1,
+                "short" => n_short += 1,
+                "int" => n_int += 1,
+                "long" => n_long += 1,
+                "signed" | "__signed" | "__signed__" => n_signed += 1,
+                "unsigned" => n_unsigned += 1,
+                "float" => n_float += 1,
+                "double" => n_double += 1,
+                "_Bool" | "bool" => n_bool += 1,
+                "_Complex" | "complex" | "__complex" | "__complex__" => n_complex += 1,
+                "__int128" => n_int128 += 1,
+                "__int128_t" | "__uint128_t" => {
+                    n_int128 += 1;
+                    if text == "__uint128_t" {
+                        n_unsigned += 1;
+                    }
+                }
+                "struct" | "union" | "enum" => {
+                    if base.is_some() {
+                        return Err(self.err_here(ParseMessage::InvalidCType));
+                    }
+                    let (id, anon) = match text {
+                        "struct" => self.record_spec(TagKind::Struct)?,
+                        "union" => self.record_spec(TagKind::Union)?,
+                        _ => (self.enum_spec()?, false),
+                    };
+                    base = Some(id);
+                    anonymous_record = anon;
+                    any = true;
+                    continue;
+                }
+                "__attribute__" | "__attribute" | "__declspec" => {
+                    self.attributes(&mut attrs)?;
+                    continue;
+                }
+                "__typeof__" | "__typeof" | "typeof" => {
+                    if base.is_some() {
+                        return Err(self.err_here(ParseMessage::InvalidCType));
+                    }
+                    self.bump();
+                    self.expect("(")?;
+                    let t = self.peek_at(0).clone();
+                    let id = if self.starts_type(&t) {
+                        self.type_name()?
+                    } else {
+                        self.expr_type()?
+                    };
+                    self.expect(")")?;
+                    base = Some(id);
+                    any = true;
+                    continue;
+                }
+                "_Alignas" => {
+                    self.bump();
+                    self.expect("(")?;
+                    let t = self.peek_at(0).clone();
+                    let align = if self.starts_type(&t) {
+                        let id = self.type_name()?;
+                        self.reg.align_of(id).unwrap_or(1)
+                    } else {
+                        self.alignment_value()?
+                    };
+                    self.expect(")")?;
+                    attrs.align = attrs.align.max(align);
+                    continue;
+                }
+                t if CALLING_CONVENTIONS.contains(&t) => {}
+                _ => {
+                    let scalar_seen = n_void
+                        + n_char
+                        + n_short
+                        + n_int
+                        + n_long
+                        + n_signed
+                        + n_unsigned
+                        + n_float
+                        + n_double
+                        + n_bool
+                        + n_complex
+                        + n_int128
+                        > 0;
+                    if base.is_none() && !scalar_seen {
+                        if let Some(Symbol::Typedef(id)) = self.reg.symbol(text) {
+                            base = Some(*id);
+                            any = true;
+                            self.bump();
+                            continue;
+                        }
+                    }
+                    break;
+                }
+            }
+            any = true;
+            self.bump();
+        }
+        let scalar_count = n_void
+            + n_char
+            + n_short
+            + n_int
+            + n_long
+            + n_signed
+            + n_unsigned
+            + n_float
+            + n_double
+            + n_bool
+            + n_complex
+            + n_int128;
+        let base = match base {
+            Some(id) => {
+                if scalar_count > 0 {
+                    return Err(self.err_here(ParseMessage::InvalidCType));
+                }
+                id
+            }
+            None => {
+                if scalar_count == 0 {
+                    if !any {
+                        return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
+                    }
+                    // Implicit int (`const x`, `static y`) is not C99; LuaJIT rejects it.
+                    return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
+                }
+                self.scalar_type(
+                    [
+                        n_void, n_char, n_short, n_int, n_long, n_signed, n_unsigned, n_float,
+                        n_double, n_bool, n_complex, n_int128,
+                    ],
+                    start_line,
+                )?
+            }
+        };
+        let base = self.reg.qualified(base, quals);
+        Ok(DeclSpec {
+            base,
+            storage,
+            attrs,
+            anonymous_record,
+        })
+    }
+
+    /// The builtin type named by counts of scalar keywords, in any order.
+    fn scalar_type(&mut self, counts: [u32; 12], _line: u32) -> PResult<CTypeId> {
+        let [void, char, short, int, long, signed, unsigned, float, double, bool_, complex, int128] =
+            counts;
+        let bad = |p: &Self| Err(p.err_here(ParseMessage::InvalidCType));
+        if signed + unsigned > 1 || void > 1 || char > 1 || short > 1 || int > 1 || long > 2 {
+            return bad(self);
+        }
+        let sign = signed + unsigned;
+        let kinds = (void > 0) as u32
+            + (char > 0) as u32
+            + (short > 0) as u32
+            + (float > 0) as u32
+            + (double > 0) as u32
+            + (bool_ > 0) as u32
+            + (int128 > 0) as u32;
+        if kinds > 1 || float > 1 || double > 1 || bool_ > 1 || complex > 1 || int128 > 1 {
+            return bad(self);
+        }
+        if void > 0 {
+            if sign + int + long + complex > 0 {
+                return bad(self);
+            }
+            return Ok(CTypeId::VOID);
+        }
+        if bool_ > 0 {
+            if sign + int + long + complex > 0 {
+                return bad(self);
+            }
+            return Ok(CTypeId::BOOL);
+        }
+        if float > 0 || double > 0 || (complex > 0 && sign + int + short + char == 0) {
+            if sign + int + short + char > 0 || (float > 0 && long > 0) || long > 1 {
+                return bad(self);
+            }
+            let size = if float > 0 {
+                4
+            } else if long > 0 {
+                LONG_DOUBLE_SIZE
+            } else {
+                8
+            };
+            return Ok(if complex > 0 {
+                match size {
+                    4 => CTypeId::COMPLEX_FLOAT,
+                    8 => CTypeId::COMPLEX_DOUBLE,
+                    s => self
+                        .reg
+                        .intern(crate::ctype::CType::plain(CTypeKind::Complex {
+                            size: s * 2,
+                        })),
+                }
+            } else {
+                match size {
+                    4 => CTypeId::FLOAT,
+                    8 => CTypeId::DOUBLE,
+                    _ => CTypeId::LONG_DOUBLE,
+                }
+            });
+        }
+        if complex > 0 {
+            return bad(self);
+        }
+        let is_signed = unsigned == 0;
+        if char > 0 {
+            if int + long > 0 {
+                return bad(self);
+            }
+            return Ok(match (signed, unsigned) {
+                (0, 0) => CTypeId::CHAR,
+                (_, 0) => self.reg.signed_char(),
+                _ => CTypeId::UCHAR,
+            });
+        }
+        if int128 > 0 {
+            if long > 0 || int > 0 {
+                return bad(self);
+            }
+            return Ok(self.reg.int_type(16, is_signed));
+        }
+        if short > 0 {
+            if long > 0 {
+                return bad(self);
+            }
+            return Ok(self.reg.int_type(2, is_signed));
+        }
+        let size = match long {
+            0 => 4,
+            1 => LONG_SIZE as u32,
+            _ => 8,
+        };
+        Ok(self.reg.int_type(size, is_signed))
+    }
+
+    // ----- attributes -----------------------------------------------------------------
+
+    /// `__attribute__((…))`, `__declspec(…)`, or a calling-convention keyword.
+    fn attributes(&mut self, attrs: &mut Attrs) -> PResult<()> {
+        let keyword = self.text();
+        self.bump();
+        if keyword == "__declspec" {
+            self.expect("(")?;
+            while !self.is_punct(")") {
+                self.attribute(attrs)?;
+                if !self.accept(",") && !self.is_punct(")") && self.tok().kind == TokKind::Eof {
+                    break;
+                }
+            }
+            return self.expect(")");
+        }
+        self.expect("(")?;
+        self.expect("(")?;
+        loop {
+            if self.is_punct(")") {
+                break;
+            }
+            if !self.accept(",") {
+                self.attribute(attrs)?;
+            }
+        }
+        self.expect(")")?;
+        self.expect(")")
+    }
+
+    fn attribute(&mut self, attrs: &mut Attrs) -> PResult<()> {
+        let Some(name) = self.ident() else {
+            return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+        };
+        self.bump();
+        let bare = name.trim_start_matches("__").trim_end_matches("__");
+        match bare {
+            "packed" => attrs.packed = true,
+            "aligned" | "align" => {
+                if self.accept("(") {
+                    attrs.align = attrs.align.max(self.alignment_value()?);
+                    self.expect(")")?;
+                } else {
+                    attrs.align = attrs.align.max(DEFAULT_MAX_ALIGN);
+                }
+            }
+            "mode" => {
+                self.expect("(")?;
+                let mode = self.ident().unwrap_or("");
+                let mode = mode.trim_start_matches("__").trim_end_matches("__");
+                attrs.mode = Some(match mode {
+                    "QI" | "byte" => (false, 1),
+                    "HI" => (false, 2),
+                    "SI" => (false, 4),
+                    "DI" | "word" | "pointer" => (false, 8),
+                    "TI" => (false, 16),
+                    "SF" => (true, 4),
+                    "DF" => (true, 8),
+                    _ => return Err(self.err_here(ParseMessage::InvalidValue)),
+                });
+                self.bump();
+                self.expect(")")?;
+            }
+            "vector_size" => {
+                self.expect("(")?;
+                let v = self.const_expr()?;
+                if v.bits == 0 || !v.bits.is_power_of_two() || v.bits > MAX_ALIGN as u64 {
+                    return Err(self.err_plain(ParseMessage::InvalidValue));
+                }
+                attrs.vector_size = Some(v.bits as u32);
+                self.expect(")")?;
+            }
+            _ => {
+                // Everything else (nonnull, format, visibility, deprecated("x"), …) is
+                // ignored, arguments and all.
+                if self.is_punct("(") {
+                    self.skip_balanced("(", ")")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn alignment_value(&mut self) -> PResult<u32> {
+        let v = self.const_expr()?;
+        if v.bits == 0 || !v.bits.is_power_of_two() || v.bits > MAX_ALIGN as u64 {
+            return Err(self.err_plain(ParseMessage::InvalidValue));
+        }
+        Ok(v.bits as u32)
+    }
+
+    /// `__asm__("name")` after a declarator (adjacent strings concatenate).
+    fn asm_label(&mut self, attrs: &mut Attrs) -> PResult<()> {
+        self.bump();
+        while matches!(self.ident(), Some("volatile" | "__volatile__")) {
+            self.bump();
+        }
+        self.expect("(")?;
+        let mut name = String::new();
+        while let TokKind::Str(s) = &self.tok().kind {
+            name.push_str(s);
+            self.bump();
+        }
+        self.expect(")")?;
+        attrs.asm_name = Some(name);
+        Ok(())
+    }
+
+    /// Attributes, calling conventions and asm labels after a declarator.
+    fn trailing_attributes(&mut self, attrs: &mut Attrs) -> PResult<()> {
+        loop {
+            match self.ident() {
+                Some("__attribute__" | "__attribute" | "__declspec") => self.attributes(attrs)?,
+                Some("__asm__" | "__asm" | "asm") => self.asm_label(attrs)?,
+                Some(t) if CALLING_CONVENTIONS.contains(&t) => self.bump(),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    // ----- declarators ----------------------------------------------------------------
+
+    fn declarator(&mut self, kind: DeclaratorKind) -> PResult<Declarator> {
+        let mut decl = Declarator::default();
+        self.declarator_into(kind, &mut decl)?;
+        self.trailing_attributes(&mut decl.attrs)?;
+        Ok(decl)
+    }
+
+    /// Parses one (possibly nested) declarator, appending its layers in application
+    /// order: pointers, then suffixes right to left, then the nested declarator's.
+    fn declarator_into(&mut self, kind: DeclaratorKind, decl: &mut Declarator) -> PResult<()> {
+        self.enter()?;
+        let mut own: Vec<Layer> = Vec::new();
+        loop {
+            if self.accept("*") || self.accept("&") {
+                let mut quals = Quals::NONE;
+                loop {
+                    match self.ident() {
+                        Some("const" | "__const" | "__const__") => quals.is_const = true,
+                        Some("volatile" | "__volatile" | "__volatile__") => {
+                            quals.is_volatile = true
+                        }
+                        Some(
+                            "restrict" | "__restrict" | "__restrict__" | "_Atomic"
+                            | "__extension__",
+                        ) => {}
+                        Some("__attribute__" | "__attribute" | "__declspec") => {
+                            self.attributes(&mut decl.attrs)?;
+                            continue;
+                        }
+                        Some(t) if CALLING_CONVENTIONS.contains(&t) => {}
+                        _ => break,
+                    }
+                    self.bump();
+                }
+                own.push(Layer::Pointer(quals));
+                continue;
+            }
+            match self.ident() {
+                Some("__attribute__" | "__attribute" | "__declspec") => {
+                    self.attributes(&mut decl.attrs)?;
+                }
+                Some(t) if CALLING_CONVENTIONS.contains(&t) => self.bump(),
+                Some("__extension__" | "restrict" | "__restrict" | "__restrict__") => self.bump(),
+                _ => break,
+            }
+        }
+        let mut inner: Option<Declarator> = None;
+        if self.is_punct("(") && self.nested_declarator_follows(kind) {
+            self.bump();
+            let mut nested = Declarator::default();
+            self.declarator_into(kind, &mut nested)?;
+            self.trailing_attributes(&mut nested.attrs)?;
+            self.expect(")")?;
+            inner = Some(nested);
+        } else if kind != DeclaratorKind::Abstract {
+            if let Some(name) = self.name_here() {
+                decl.name = Some(name);
+                decl.name_token = Some(self.pos);
+                self.bump();
+            } else if kind == DeclaratorKind::Named && !self.is_punct(":") {
+                return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            }
+        }
+        let mut suffixes: Vec<Layer> = Vec::new();
+        loop {
+            if self.accept("[") {
+                suffixes.push(Layer::Array(self.array_len()?));
+            } else if self.is_punct("(") {
+                self.bump();
+                let (params, variadic) = self.parameter_list()?;
+                suffixes.push(Layer::Function(params, variadic));
+            } else {
+                break;
+            }
+        }
+        decl.layers.extend(own);
+        decl.layers.extend(suffixes.into_iter().rev());
+        if let Some(nested) = inner {
+            decl.layers.extend(nested.layers);
+            if nested.name.is_some() {
+                decl.name = nested.name;
+                decl.name_token = nested.name_token;
+            }
+            let a = nested.attrs;
+            decl.attrs.align = decl.attrs.align.max(a.align);
+            decl.attrs.packed |= a.packed;
+            decl.attrs.mode = decl.attrs.mode.or(a.mode);
+            decl.attrs.vector_size = decl.attrs.vector_size.or(a.vector_size);
+            decl.attrs.asm_name = decl.attrs.asm_name.take().or(a.asm_name);
+        }
+        self.leave();
+        Ok(())
+    }
+
+    /// After `(` in a declarator: a nested declarator, or a parameter list?
+    fn nested_declarator_follows(&self, kind: DeclaratorKind) -> bool {
+        let next = self.peek_at(1);
+        match &next.kind {
+            TokKind::Punct("*" | "&" | "(" | "[" | "^") => true,
+            TokKind::Ident => {
+                let text = self.text_of(next);
+                if is_qualifier_or_attribute(text)
+                    && !matches!(
+                        text,
+                        "const"
+                            | "__const"
+                            | "__const__"
+                            | "volatile"
+                            | "__volatile"
+                            | "__volatile__"
+                            | "restrict"
+                            | "__restrict"
+                            | "__restrict__"
+                            | "_Atomic"
+                            | "__extension__"
+                    )
+                {
+                    // `(__stdcall *f)` or `(__attribute__((x)) *f)`: nested; but
+                    // `(__attribute__((unused)) int x)` is a parameter list.
+                    return !self.starts_param_after_attributes();
+                }
+                kind != DeclaratorKind::Abstract && !self.starts_type(next)
+            }
+            TokKind::Param(i) => {
+                kind != DeclaratorKind::Abstract
+                    && matches!(self.params.get(*i), Some(Param::Name(_)))
+            }
+            _ => false,
+        }
+    }
+
+    /// Looks past `( attr attr …` to see whether a type follows (a parameter list).
+    fn starts_param_after_attributes(&self) -> bool {
+        let mut i = self.pos + 1;
+        let mut level = 0usize;
+        while i < self.toks.len() {
+            let t = &self.toks[i];
+            match &t.kind {
+                TokKind::Punct("(") => level += 1,
+                TokKind::Punct(")") => {
+                    if level == 0 {
+                        return false;
+                    }
+                    level -= 1;
+                }
+                TokKind::Eof => return false,
+                _ if level == 0 => {
+                    let text = self.text_of(t);
+                    if CALLING_CONVENTIONS.contains(&text)
+                        || matches!(text, "__attribute__" | "__attribute" | "__declspec")
+                    {
+                    } else {
+                        return self.starts_type(t);
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        false
+    }
+
+    fn array_len(&mut self) -> PResult<ArrayLen> {
+        // `[static 3]`, `[const]`, `[restrict n]` in parameters.
+        while matches!(
+            self.ident(),
+            Some("static" | "const" | "volatile" | "restrict" | "__restrict" | "__restrict__")
+        ) {
+            self.bump();
+        }
+        if self.accept("]") {
+            return Ok(ArrayLen::Unsized);
+        }
+        if self.accept("?") {
+            self.expect("]")?;
+            return Ok(ArrayLen::Variable);
+        }
+        if self.is_punct("*") && matches!(self.peek_at(1).kind, TokKind::Punct("]")) {
+            self.bump();
+            self.bump();
+            return Ok(ArrayLen::Variable);
+        }
+        let v = self.assignment_expr()?;
+        if v.is_negative() || v.bits > MAX_TYPE_SIZE {
+            return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
+        }
+        self.expect("]")?;
+        Ok(ArrayLen::Fixed(v.bits))
+    }
+
+    fn parameter_list(&mut self) -> PResult<(Vec<CTypeId>, bool)> {
+        self.enter()?;
+        let mut params = Vec::new();
+        let mut variadic = false;
+        if !self.accept(")") {
+            loop {
+                if self.accept("...") {
+                    variadic = true;
+                    break;
+                }
+                let spec = self.decl_spec(true)?;
+                let decl = self.declarator(DeclaratorKind::Either)?;
+                if params.is_empty()
+                    && decl.layers.is_empty()
+                    && decl.name.is_none()
+                    && spec.base == CTypeId::VOID
+                    && self.is_punct(")")
+                {
+                    break;
+                }
+                let ty = self.build_type(&spec, &decl)?;
+                // C 6.7.6.3: arrays and functions as parameters are pointers; top-level
+                // qualifiers do not change the function type.
+                let ty = match self.reg.get(ty).kind {
+                    CTypeKind::Array { elem, .. } => self.reg.pointer_to(elem),
+                    CTypeKind::Function { .. } => self.reg.pointer_to(ty),
+                    CTypeKind::Void => return Err(self.err_here(ParseMessage::InvalidCType)),
+                    _ => self.reg.unqualified(ty),
+                };
+                if params.len() >= MAX_PARAMS {
+                    return Err(self.err_plain(ParseMessage::TableOverflow));
+                }
+                params.push(ty);
+                if !self.accept(",") {
+                    break;
+                }
+            }
+            self.expect(")")?;
+        }
+        self.leave();
+        Ok((params, variadic))
+    }
+
+    /// Applies attributes and declarator layers to the specifiers' base type.
+    fn build_type(&mut self, spec: &DeclSpec, decl: &Declarator) -> PResult<CTypeId> {
+        self.check_capacity()?;
+        let mut ty = spec.base;
+        if let Some((is_float, size)) = decl.attrs.mode.or(spec.attrs.mode) {
+            let quals = self.reg.get(ty).quals;
+            let signed = match self.reg.get(ty).kind {
+                CTypeKind::Int { signed, .. } => signed,
+                CTypeKind::Enum(_) | CTypeKind::Bool => false,
+                _ if is_float => true,
+                _ => return Err(self.err_plain(ParseMessage::InvalidCType)),
+            };
+            ty = match (is_float, size) {
+                (true, 4) => CTypeId::FLOAT,
+                (true, _) => CTypeId::DOUBLE,
+                (false, size) => self.reg.int_type(size, signed),
+            };
+            ty = self.reg.qualified(ty, quals);
+        }
+        if let Some(size) = decl.attrs.vector_size.or(spec.attrs.vector_size) {
+            let elem_size = self.reg.size_of(ty).unwrap_or(0);
+            let scalar = matches!(
+                self.reg.get(ty).kind,
+                CTypeKind::Int { .. } | CTypeKind::Float { .. } | CTypeKind::Bool
+            );
+            if !scalar || elem_size == 0 || size as u64 % elem_size != 0 {
+                return Err(self.err_plain(ParseMessage::InvalidCType));
+            }
+            ty = self.reg.vector_of(ty, size);
+        }
+        for layer in &decl.layers {
+            ty = match layer {
+                Layer::Pointer(quals) => {
+                    let p = self.reg.pointer_to(ty);
+                    self.reg.qualified(p, *quals)
+                }
+                Layer::Array(len) => {
+                    let kind = &self.reg.get(ty).kind;
+                    if matches!(kind, CTypeKind::Function { .. } | CTypeKind::Void) {
+                        return Err(self.err_plain(ParseMessage::InvalidCType));
+                    }
+                    let Some(elem_size) = self.reg.size_of(ty) else {
+                        return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
+                    };
+                    if let ArrayLen::Fixed(n) = len {
+                        if elem_size.checked_mul(*n).is_none_or(|s| s > MAX_TYPE_SIZE) {
+                            return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
+                        }
+                    }
+                    self.reg.array_of(ty, *len)
+                }
+                Layer::Function(params, variadic) => {
+                    if matches!(
+                        self.reg.get(ty).kind,
+                        CTypeKind::Function { .. } | CTypeKind::Array { .. }
+                    ) {
+                        return Err(self.err_plain(ParseMessage::InvalidCType));
+                    }
+                    self.reg.function(ty, params.clone(), *variadic)
+                }
+            };
+        }
+        Ok(ty)
+    }
+
+    // ----- struct, union, enum --------------------------------------------------------
+
+    /// The tag after `struct`/`union`/`enum`: a name, a `$` name, or a type id
+    /// (`struct 123`, how anonymous types are spelled).
+    fn tag_name(&mut self) -> PResult<Option<TagName>> {
+        if let Some(name) = self.name_here() {
+            self.bump();
+            return Ok(Some(TagName::Name(name)));
+        }
+        if let TokKind::Int(n, _) = self.tok().kind {
+            self.bump();
+            return Ok(Some(TagName::Id(n)));
+        }
+        Ok(None)
+    }
+
+    /// `struct|union [attrs] [tag] [{ members }] [attrs]`; returns the type and whether
+    /// it was an anonymous definition.
+    fn record_spec(&mut self, kind: TagKind) -> PResult<(CTypeId, bool)> {
+        self.enter()?;
+        self.check_capacity()?;
+        self.bump(); // struct/union
+        let mut attrs = Attrs::default();
+        self.trailing_attributes(&mut attrs)?;
+        let tag_line = self.line();
+        let tag = self.tag_name()?;
+        self.trailing_attributes(&mut attrs)?;
+        let result = if self.is_punct("{") {
+            let id = match &tag {
+                Some(TagName::Name(name)) => match self.reg.tag(name) {
+                    Some(id) => {
+                        let complete = self.reg.record(id).is_none_or(|r| r.complete);
+                        if self.reg.tag_kind(id) != Some(kind) || complete {
+                            return Err(Error::parse(
+                                ParseMessage::Redefine(name.clone()),
+                                tag_line,
+                            ));
+                        }
+                        id
+                    }
+                    None => {
+                        let id = self.reg.new_record(kind, Some(name));
+                        self.reg.define_tag(name, id);
+                        id
+                    }
+                },
+                Some(TagName::Id(n)) => {
+                    return Err(Error::parse(
+                        ParseMessage::Redefine(n.to_string()),
+                        tag_line,
+                    ))
+                }
+                None => self.reg.new_record(kind, None),
+            };
+            let line = self.line();
+            self.bump(); // {
+            let fields = self.members()?;
+            self.expect("}")?;
+            self.trailing_attributes(&mut attrs)?;
+            let record_attrs = RecordAttrs {
+                packed: attrs.packed,
+                align: attrs.align,
+                pack: self.pack.current,
+            };
+            self.reg
+                .complete_record(id, &fields, record_attrs)
+                .map_err(|e| layout_error(e, line))?;
+            (id, tag.is_none())
+        } else {
+            (self.tag_reference(kind, tag, tag_line)?, false)
+        };
+        self.leave();
+        Ok(result)
+    }
+
+    /// A tag used without a body: the existing type, or (in `cdef`) a new incomplete one.
+    fn tag_reference(
+        &mut self,
+        kind: TagKind,
+        tag: Option<TagName>,
+        line: u32,
+    ) -> PResult<CTypeId> {
+        match tag {
+            None => Err(self.err_here(ParseMessage::Expected("<identifier>".into()))),
+            Some(TagName::Id(n)) => {
+                let id = CTypeId(n.min(u32::MAX as u64) as u32);
+                if n <= u32::MAX as u64
+                    && self.reg.try_get(id).is_some()
+                    && self.reg.tag_kind(id) == Some(kind)
+                {
+                    Ok(self.reg.unqualified(id))
+                } else {
+                    Err(Error::parse(
+                        ParseMessage::UndeclaredTag(n.to_string()),
+                        line,
+                    ))
+                }
+            }
+            Some(TagName::Name(name)) => match self.reg.tag(&name) {
+                Some(id) if self.reg.tag_kind(id) == Some(kind) => Ok(id),
+                Some(_) => Err(Error::parse(ParseMessage::Redefine(name), line)),
+                None if self.mode == Mode::Declarations => {
+                    let id = if kind == TagKind::Enum {
+                        self.reg.new_enum(Some(&name))
+                    } else {
+                        self.reg.new_record(kind, Some(&name))
+                    };
+                    self.reg.define_tag(&name, id);
+                    Ok(id)
+                }
+                None => Err(Error::parse(ParseMessage::UndeclaredTag(name), line)),
+            },
+        }
+    }
+
+    fn members(&mut self) -> PResult<Vec<FieldDecl>> {
+        let mut fields: Vec<FieldDecl> = Vec::new();
+        while !self.is_punct("}") {
+            if self.tok().kind == TokKind::Eof {
+                return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
+            }
+            if let TokKind::Pragma(op) = &self.tok().kind {
+                self.pragma(op.clone())?;
+                continue;
+            }
+            if self.accept(";") {
+                continue;
+            }
+            if matches!(self.ident(), Some("_Static_assert" | "static_assert")) {
+                self.static_assert()?;
+                self.expect(";")?;
+                continue;
+            }
+            let spec = self.decl_spec(true)?;
+            if spec.storage.is_typedef || spec.storage.is_extern {
+                return Err(self.err_here(ParseMessage::BadStorageClass));
+            }
+            if self.accept(";") {
+                if spec.anonymous_record {
+                    // A transparent anonymous struct/union member (C11).
+                    fields.push(FieldDecl {
+                        name: None,
+                        ty: spec.base,
+                        bit_width: None,
+                        align_attr: spec.attrs.align,
+                        packed: spec.attrs.packed,
+                    });
+                }
+                continue;
+            }
+            loop {
+                let decl = if self.is_punct(":") {
+                    Declarator::default()
+                } else {
+                    self.declarator(DeclaratorKind::Named)?
+                };
+                if decl.name.is_none() && !self.is_punct(":") {
+                    return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+                }
+                let ty = self.build_type(&spec, &decl)?;
+                let mut bit_width = None;
+                let mut attrs = decl.attrs.clone();
+                if self.accept(":") {
+                    let v = self.const_expr()?;
+                    if v.is_negative() || v.bits > 128 {
+                        return Err(self.err_plain(ParseMessage::InvalidValue));
+                    }
+                    bit_width = Some(v.bits as u32);
+                    self.trailing_attributes(&mut attrs)?;
+                }
+                if spec.storage.is_static {
+                    // `static const int X = 5;` inside a struct: a constant, not a member.
+                    if self.accept("=") {
+                        self.skip_initializer()?;
+                    }
+                } else {
+                    if fields.len() >= MAX_FIELDS {
+                        return Err(self.err_plain(ParseMessage::TableOverflow));
+                    }
+                    fields.push(FieldDecl {
+                        name: decl.name,
+                        ty,
+                        bit_width,
+                        align_attr: attrs.align.max(spec.attrs.align),
+                        packed: attrs.packed || spec.attrs.packed,
+                    });
+                }
+                if self.accept(",") {
+                    continue;
+                }
+                self.expect(";")?;
+                break;
+            }
+        }
+        Ok(fields)
+    }
+
+    /// `enum [attrs] [tag] [: type] [{ A, B = expr, … }] [attrs]`.
+    fn enum_spec(&mut self) -> PResult<CTypeId> {
+        self.enter()?;
+        self.check_capacity()?;
+        self.bump(); // enum
+        let mut attrs = Attrs::default();
+        self.trailing_attributes(&mut attrs)?;
+        let tag_line = self.line();
+        let tag = self.tag_name()?;
+        self.trailing_attributes(&mut attrs)?;
+        let mut fixed_type = None;
+        if self.accept(":") {
+            let spec = self.decl_spec(false)?;
+            let id = self.reg.unqualified(spec.base);
+            if !matches!(
+                self.reg.get(id).kind,
+                CTypeKind::Int { .. } | CTypeKind::Bool
+            ) {
+                return Err(self.err_here(ParseMessage::InvalidCType));
+            }
+            fixed_type = Some(id);
+        }
+        if !self.is_punct("{") {
+            let id = self.tag_reference(TagKind::Enum, tag, tag_line)?;
+            self.leave();
+            return Ok(id);
+        }
+        let id = match &tag {
+            Some(TagName::Name(name)) => match self.reg.tag(name) {
+                Some(id) => {
+                    let complete = self.reg.enumeration(id).is_none_or(|e| e.complete);
+                    if complete {
+                        return Err(Error::parse(ParseMessage::Redefine(name.clone()), tag_line));
+                    }
+                    id
+                }
+                None => {
+                    let id = self.reg.new_enum(Some(name));
+                    self.reg.define_tag(name, id);
+                    id
+                }
+            },
+            Some(TagName::Id(n)) => {
+                return Err(Error::parse(
+                    ParseMessage::Redefine(n.to_string()),
+                    tag_line,
+                ))
+            }
+            None => self.reg.new_enum(None),
+        };
+        self.bump(); // {
+        let mut constants: Vec<(String, i128)> = Vec::new();
+        let mut next: i128 = 0;
+        while !self.is_punct("}") {
+            let Some(name) = self.name_here() else {
+                return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            };
+            self.bump();
+            let mut dummy = Attrs::default();
+            self.trailing_attributes(&mut dummy)?;
+            if self.accept("=") {
+                next = self.const_expr()?.as_i128();
+            }
+            if !(i64::MIN as i128..=u64::MAX as i128).contains(&next) {
+                return Err(self.err_plain(ParseMessage::InvalidValue));
+            }
+            // Each constant is usable in the next one's expression.
+            let ty = if (i32::MIN as i128..=i32::MAX as i128).contains(&next) {
+                CTypeId::INT
+            } else if next > i64::MAX as i128 {
+                CTypeId::UINT64
+            } else if next > u32::MAX as i128 || next < 0 {
+                CTypeId::INT64
+            } else {
+                CTypeId::UINT
+            };
+            self.reg.define_symbol(
+                &name,
+                Symbol::Constant {
+                    ty,
+                    value: next as i64,
+                },
+            );
+            constants.push((name, next));
+            next += 1;
+            if !self.accept(",") {
+                break;
+            }
+        }
+        self.expect("}")?;
+        self.trailing_attributes(&mut attrs)?;
+        let underlying = match fixed_type {
+            Some(t) => t,
+            None => self.enum_underlying(&constants, attrs.packed),
+        };
+        let name = match tag {
+            Some(TagName::Name(n)) => Some(n),
+            _ => None,
+        };
+        self.reg.set_enum(
+            id,
+            EnumDef {
+                name,
+                id,
+                complete: true,
+                underlying,
+                constants: constants.into_iter().map(|(n, v)| (n, v as i64)).collect(),
+            },
+        );
+        self.leave();
+        Ok(id)
+    }
+
+    /// gcc's choice: `unsigned int` if no value is negative and all fit, else `int`,
+    /// else the 64-bit types; `packed` picks the smallest that fits.
+    fn enum_underlying(&mut self, constants: &[(String, i128)], packed: bool) -> CTypeId {
+        let min = constants.iter().map(|c| c.1).min().unwrap_or(0);
+        let max = constants.iter().map(|c| c.1).max().unwrap_or(0);
+        let sizes: &[u32] = if packed { &[1, 2, 4, 8] } else { &[4, 8] };
+        for &size in sizes {
+            let bits = size * 8;
+            if min >= 0 && max < (1i128 << bits) {
+                return self.reg.int_type(size, false);
+            }
+            if min >= -(1i128 << (bits - 1)) && max < (1i128 << (bits - 1)) {
+                return self.reg.int_type(size, true);
+            }
+        }
+        CTypeId::UINT64
+    }
+}
+
+enum TagName {
+    Name(String),
+    Id(u64),
+}
