@@ -1,0 +1,83 @@
+//! Builds Luau and links all of its C API into the host, exported for dlopen'd modules.
+//!
+//! mlua-sys is used with its `external` feature, so it links no Luau itself; this script
+//! builds the same `luau0-src` with the settings mlua-sys would use and links every archive
+//! `+whole-archive`, so functions that the host itself never calls (but a module may) are
+//! in the binary. A `--dynamic-list` then exports exactly `lua_*`, `luaL_*`, `luau_*` and
+//! `luaopen_*` to the dynamic symbol table, and nothing of Rust's.
+
+use std::env;
+use std::fs;
+use std::path::PathBuf;
+
+/// Version script fragment naming the symbols that native modules import.
+const DYNAMIC_LIST: &str = "{\n  lua_*;\n  luaL_*;\n  luau_*;\n  luaopen_*;\n};\n";
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=CXXSTDLIB");
+
+    // Same configuration as mlua-sys 0.13 `build/find_vendored.rs` with feature `luau`
+    // (no codegen, 3-wide vectors): mlua's Rust declarations are compiled against it.
+    let artifacts = luau0_src::Build::new()
+        .enable_codegen(false)
+        .set_max_cstack_size(1_000_000)
+        .set_vector_size(3)
+        .build();
+
+    println!(
+        "cargo:rustc-link-search=native={}",
+        artifacts.lib_dir().display()
+    );
+    // Whole-archive: every object of every Luau archive is linked, whatever the host uses,
+    // and the order of archives on the linker command line stops mattering.
+    for lib in artifacts.libs() {
+        println!("cargo:rustc-link-lib=static:+whole-archive={lib}");
+    }
+    if let Some(cpp) = cpp_stdlib() {
+        println!("cargo:rustc-link-lib={cpp}");
+    }
+    if let Some(version) = artifacts.version() {
+        println!("cargo:rustc-env=LUAU_VERSION={version}");
+    }
+
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if target_os == "macos" || target_os == "ios" {
+        // ld64 spelling (untested): an exported-symbols list accepts the same wildcards.
+        let list = out_dir.join("luau-api.exp");
+        fs::write(&list, "_lua_*\n_luaL_*\n_luau_*\n_luaopen_*\n").expect("write symbol list");
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,-exported_symbols_list,{}",
+            list.display()
+        );
+    } else {
+        let list = out_dir.join("luau-api.dynlist");
+        fs::write(&list, DYNAMIC_LIST).expect("write dynamic list");
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,--dynamic-list={}",
+            list.display()
+        );
+    }
+}
+
+/// The C++ runtime to link, chosen as `luau0-src` chooses it.
+fn cpp_stdlib() -> Option<String> {
+    let target = env::var("TARGET").unwrap_or_default();
+    let from_env = env::var(format!("CXXSTDLIB_{target}"))
+        .or_else(|_| env::var(format!("CXXSTDLIB_{}", target.replace('-', "_"))))
+        .or_else(|_| env::var("CXXSTDLIB"))
+        .ok();
+    if let Some(lib) = from_env {
+        return (!lib.is_empty()).then_some(lib);
+    }
+    if target.contains("msvc") {
+        None
+    } else if target.contains("apple") || target.contains("freebsd") || target.contains("openbsd") {
+        Some("c++".to_string())
+    } else if target.contains("android") {
+        Some("c++_shared".to_string())
+    } else {
+        Some("stdc++".to_string())
+    }
+}
