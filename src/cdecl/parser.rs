@@ -1452,7 +1452,9 @@ impl<'s, 'r> Parser<'s, 'r> {
         let tag = self.tag_name()?;
         self.trailing_attributes(&mut attrs)?;
         let mut fixed_type = None;
-        if self.accept(":") {
+        let next = self.peek_at(1).clone();
+        if self.is_punct(":") && self.starts_type(&next) {
+            self.bump();
             let spec = self.decl_spec(false)?;
             let id = self.reg.unqualified(spec.base);
             if !matches!(

@@ -221,8 +221,9 @@ pub(super) fn lay_out(
                 if width == 0 {
                     // A zero-width bitfield pads to its type's alignment; on SysV it
                     // does not align the record (it is unnamed).
+                    // gcc aligns to the full type alignment even under `#pragma pack`.
                     if !is_union {
-                        bits = round_up(bits, unit_align as u64 * 8);
+                        bits = round_up(bits, type_align as u64 * 8);
                     }
                     continue;
                 }
