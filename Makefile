@@ -57,8 +57,11 @@ LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path exam
 $(BENCHMOD): bench/native/ffibench.c $(FIXTURE)
 	$(CC) -O2 -fPIC -shared -I'$(LUAU_INCLUDE)' -o $@ $< -L$(DIST) -lfixture -Wl,-rpath,'$$ORIGIN'
 
+# LuaJIT (-joff) runs the same cases first when installed; the harness prints its lines
+# with the ratio to ours.
 bench: build fixture $(BENCHMOD)
-	$(RUN_ENV) $(HOST) bench/run.luau $(BENCH)
+	@peers=""; if command -v luajit >/dev/null 2>&1; then peers=$$(luajit -joff bench/luajit.lua); fi; \
+	BENCH_PEERS="$$peers" $(RUN_ENV) $(HOST) bench/run.luau $(BENCH)
 
 fmt:
 	$(CARGO) fmt --all

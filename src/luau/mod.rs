@@ -1,4 +1,8 @@
-//! The Lua-facing side: the API table (`api`), raw stack helpers (`stack`).
+//! The Lua-facing side: the API table (`api`), argument readers, ctype objects, the
+//! per-state module data, and the raw stack helpers every other file here builds on.
 
 pub mod api;
+mod args;
+mod ctype_object;
 pub mod stack;
+mod state;

@@ -1,0 +1,91 @@
+//! Reading API arguments: C types (ctype objects or C type strings) and `$` parameters.
+//! Every reader here only inspects the stack (no call can raise) and reports problems as
+//! LuaJIT-worded messages for the caller to raise.
+
+use super::ctype_object;
+use super::stack::{self, State};
+use super::state::ModuleState;
+use crate::cdecl::{self, Param};
+use crate::ctype::CTypeId;
+use mlua::ffi as lua;
+use std::ffi::c_int;
+
+/// `bad argument #n to 'f' (what)`.
+pub fn bad_argument(n: c_int, function: &str, what: impl std::fmt::Display) -> String {
+    format!("bad argument #{n} to '{function}' ({what})")
+}
+
+/// The C type named by argument `idx`: a ctype object, or a string parsed as an abstract
+/// declarator with the `$` parameters that follow it at `params_from` (0: none).
+///
+/// # Safety
+/// `l` is a live state inside an API function; `idx` is a valid index.
+pub unsafe fn ctype_arg(
+    l: State,
+    st: &ModuleState,
+    idx: c_int,
+    function: &str,
+    params_from: c_int,
+) -> Result<CTypeId, String> {
+    // SAFETY: caller contract; both readers only inspect the stack.
+    if let Some(id) = unsafe { ctype_object::to_ctype(l, st, idx) } {
+        return Ok(id);
+    }
+    // SAFETY: as above.
+    let Some(text) = (unsafe { stack::to_bytes(l, idx) }) else {
+        // SAFETY: as above.
+        let got = unsafe { stack::type_name(l, idx) };
+        return Err(bad_argument(idx, function, format!("C type expected, got {got}")));
+    };
+    let text = std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C type".to_string())?;
+    // SAFETY: as above.
+    let params = if params_from > 0 { unsafe { type_params(l, st, params_from)? } } else { Vec::new() };
+    if params.is_empty() {
+        if let Some(&id) = st.type_cache.borrow().get(text) {
+            return Ok(id);
+        }
+    }
+    stack::guarded(|| {
+        let mut registry = st.registry.borrow_mut();
+        let before = registry.type_count();
+        let id = cdecl::parse_type(&mut registry, text, &params).map_err(|e| e.to_string())?;
+        // A string that only looked types up names the same type every time; one that
+        // made a new type (an anonymous struct, a first `int *`) is parsed again next
+        // time, so each anonymous definition stays distinct, as in LuaJIT.
+        if params.is_empty() && registry.type_count() == before {
+            st.type_cache.borrow_mut().insert(text.to_string(), id);
+        }
+        Ok(id)
+    })
+}
+
+/// The `$` parameters at stack positions `from..=top`: a ctype object is a type, a
+/// string a name, a number a number.
+///
+/// # Safety
+/// `l` is a live state inside an API function.
+pub unsafe fn type_params(l: State, st: &ModuleState, from: c_int) -> Result<Vec<Param>, String> {
+    // SAFETY: caller contract; every call below only inspects the stack.
+    unsafe {
+        let top = lua::lua_gettop(l);
+        let mut params = Vec::with_capacity((top - from + 1).max(0) as usize);
+        for idx in from..=top {
+            if let Some(id) = ctype_object::to_ctype(l, st, idx) {
+                params.push(Param::Type(id));
+            } else if let Some(name) = stack::to_bytes(l, idx) {
+                let name = String::from_utf8_lossy(name).into_owned();
+                params.push(Param::Name(name));
+            } else if lua::lua_type(l, idx) == lua::LUA_TNUMBER {
+                let n = lua::lua_tonumberx(l, idx, std::ptr::null_mut());
+                if !n.is_finite() || n.fract() != 0.0 || n.abs() > 9.007_199_254_740_992e15 {
+                    return Err(format!("bad type parameter #{} (integer expected, got {n})", idx - from + 1));
+                }
+                params.push(Param::Number(n as i64));
+            } else {
+                let got = stack::type_name(l, idx);
+                return Err(format!("bad type parameter #{} (ctype, name or number expected, got {got})", idx - from + 1));
+            }
+        }
+        Ok(params)
+    }
+}

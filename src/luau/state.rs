@@ -1,0 +1,69 @@
+//! Per-state module data: the type registry and the userdata tags this load claimed.
+//!
+//! One `ModuleState` is created per Luau state that loads the module and handed to every
+//! API function and metamethod as upvalue 1 (a light userdata). It is deliberately never
+//! freed: destructors of cdata may run during `lua_close` in any order, so nothing they
+//! reach may be freed before them (a few KB per state).
+
+use super::stack::State;
+use crate::ctype::{CTypeId, Registry};
+use mlua::ffi as lua;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::{c_int, c_void};
+
+pub struct ModuleState {
+    /// Every C type and declaration seen by `ffi.cdef` and friends.
+    pub registry: RefCell<Registry>,
+    /// The userdata tag of ctype objects (`typeof(ct) == "ctype"`).
+    pub ctype_tag: c_int,
+    /// C type strings already parsed that only looked types up (see `args::ctype_arg`).
+    pub type_cache: RefCell<HashMap<String, CTypeId>>,
+}
+
+impl ModuleState {
+    /// Creates the state for this load and leaks it (see the module comment).
+    pub fn leak(ctype_tag: c_int) -> &'static ModuleState {
+        Box::leak(Box::new(ModuleState {
+            registry: RefCell::new(Registry::new()),
+            ctype_tag,
+            type_cache: RefCell::new(HashMap::new()),
+        }))
+    }
+
+    pub fn as_upvalue(&'static self) -> *mut c_void {
+        (self as *const ModuleState).cast_mut().cast()
+    }
+
+    /// The module state of the running API function, from its upvalue 1.
+    ///
+    /// # Safety
+    /// `l` must be inside a C function created by [`super::stack::set_function`] with a
+    /// `ModuleState` upvalue.
+    pub unsafe fn of_call(l: State) -> &'static ModuleState {
+        // SAFETY: caller contract: upvalue 1 is the light userdata made by as_upvalue,
+        // pointing at a leaked (never freed) ModuleState.
+        unsafe { &*lua::lua_touserdata(l, lua::lua_upvalueindex(1)).cast::<ModuleState>() }
+    }
+}
+
+/// Picks a userdata tag nobody in this state uses yet: no destructor and no metatable
+/// registered for it. Tag 0 is untagged userdata and tag 1 is mlua's; both are skipped.
+///
+/// # Safety
+/// `l` must be a live state with 1 free stack slot.
+pub unsafe fn free_userdata_tag(l: State) -> Option<c_int> {
+    const LUA_UTAG_LIMIT: c_int = 128;
+    (2..LUA_UTAG_LIMIT).find(|&tag| {
+        // SAFETY: tag < LUA_UTAG_LIMIT; getuserdatametatable pushes one value we pop.
+        unsafe {
+            if lua::lua_getuserdatadtor(l, tag).is_some() {
+                return false;
+            }
+            lua::lua_getuserdatametatable(l, tag);
+            let free = lua::lua_type(l, -1) == lua::LUA_TNIL;
+            lua::lua_settop(l, -2);
+            free
+        }
+    })
+}
