@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture test test-rust test-spec test-exports bench clean fmt lint
+.PHONY: all build module host fixture test test-rust test-spec test-exports test-types bench clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -39,13 +39,16 @@ $(FIXTURE): spec/native/fixture.c
 
 fixture: $(FIXTURE)
 
-test: test-rust build fixture test-exports test-spec
+test: test-rust build fixture test-exports test-types test-spec
 
 test-rust:
 	$(CARGO) test --release
 
 test-exports: build
 	sh spec/check_exports.sh $(MODULE) $(HOST)
+
+test-types: build
+	$(RUN_ENV) sh spec/check_types.sh $(HOST)
 
 test-spec: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau $(SPECS)
