@@ -357,7 +357,7 @@ impl<'s> Lexer<'s> {
             let Some(&b) = bytes.get(self.pos) else {
                 return Err(Error::parse_near(
                     ParseMessage::UnfinishedString,
-                    &self.src[start..],
+                    snippet(self.src, start, self.src.len()),
                     line,
                 ));
             };
@@ -365,7 +365,7 @@ impl<'s> Lexer<'s> {
                 b'\n' => {
                     return Err(Error::parse_near(
                         ParseMessage::UnfinishedString,
-                        &self.src[start..self.pos],
+                        snippet(self.src, start, self.pos),
                         line,
                     ))
                 }
@@ -406,7 +406,7 @@ impl<'s> Lexer<'s> {
                             if n == 0 {
                                 return Err(Error::parse_near(
                                     ParseMessage::InvalidEscape,
-                                    &self.src[start..self.pos],
+                                    snippet(self.src, start, self.pos),
                                     line,
                                 ));
                             }
@@ -430,7 +430,7 @@ impl<'s> Lexer<'s> {
                         _ => {
                             return Err(Error::parse_near(
                                 ParseMessage::InvalidEscape,
-                                &self.src[start..self.pos],
+                                snippet(self.src, start, self.pos),
                                 line,
                             ))
                         }
@@ -449,7 +449,7 @@ impl<'s> Lexer<'s> {
             if value.is_empty() {
                 return Err(Error::parse_near(
                     ParseMessage::MalformedNumber,
-                    &self.src[start..self.pos],
+                    snippet(self.src, start, self.pos),
                     line,
                 ));
             }
@@ -477,6 +477,15 @@ impl<'s> Lexer<'s> {
             line,
         })
     }
+}
+
+/// `src[start..end]` widened to character boundaries (errors quote partial tokens).
+fn snippet(src: &str, start: usize, mut end: usize) -> &str {
+    end = end.min(src.len());
+    while !src.is_char_boundary(end) {
+        end += 1;
+    }
+    &src[start.min(end)..end]
 }
 
 /// All tokens of `src`, ending with one `Eof`.
