@@ -66,13 +66,16 @@ bench: build fixture $(BENCHMOD)
 	@peers=""; if command -v luajit >/dev/null 2>&1; then peers=$$(luajit -joff bench/luajit.lua); fi; \
 	BENCH_PEERS="$$peers" $(RUN_ENV) $(HOST) bench/run.luau $(BENCH)
 
+# StyLua: `npm install -g @johnnymorganz/stylua-bin` or `cargo install stylua`.
 fmt:
 	$(CARGO) fmt --all
 	cd examples/host && $(CARGO) fmt
+	stylua .
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 	cd examples/host && $(CARGO) clippy -- -D warnings
+	stylua --check .
 
 clean:
 	rm -rf $(DIST)
