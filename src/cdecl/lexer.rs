@@ -75,7 +75,7 @@ const PUNCTUATORS: [&str; 38] = [
 const SINGLE_PUNCTUATORS: &str = "+-~!/%^|.";
 
 fn identifier(input: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' && false)(input)
+    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_')(input)
 }
 
 fn number_body(input: &str) -> IResult<&str, &str> {
@@ -182,7 +182,7 @@ impl<'s> Lexer<'s> {
             "" => PackOp::Set(None),
             "push" => {
                 // `push, n` or `push, identifier, n`: the number, if any, is last.
-                PackOp::Push(parts.last().and_then(number))
+                PackOp::Push(parts.next_back().and_then(number))
             }
             "pop" => PackOp::Pop,
             n => PackOp::Set(Some(number(n)?)),
@@ -267,7 +267,7 @@ impl<'s> Lexer<'s> {
         loop {
             let (rest, body) = number_body(&self.src[end..]).unwrap_or(("", ""));
             end += body.len();
-            let last = self.src[..end].as_bytes().last().copied();
+            let last = self.src.as_bytes()[..end].last().copied();
             let is_hex =
                 self.src[start..end].starts_with("0x") || self.src[start..end].starts_with("0X");
             let exp = if is_hex { [b'p', b'P'] } else { [b'e', b'E'] };
@@ -299,9 +299,7 @@ impl<'s> Lexer<'s> {
         if is_float {
             return Ok(token(TokKind::Float));
         }
-        let digits_end = lower
-            .find(|c: char| c == 'u' || c == 'l')
-            .unwrap_or(lower.len());
+        let digits_end = lower.find(['u', 'l']).unwrap_or(lower.len());
         let (digits, suffix) = lower.split_at(digits_end);
         let (radix, digits) = if is_hex {
             (16, &digits[2..])

@@ -1204,7 +1204,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 self.reg.get(ty).kind,
                 CTypeKind::Int { .. } | CTypeKind::Float { .. } | CTypeKind::Bool
             );
-            if !scalar || elem_size == 0 || size as u64 % elem_size != 0 {
+            if !scalar || elem_size == 0 || !(size as u64).is_multiple_of(elem_size) {
                 return Err(self.err_plain(ParseMessage::InvalidCType));
             }
             ty = self.reg.vector_of(ty, size);

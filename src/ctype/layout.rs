@@ -86,7 +86,7 @@ fn round_up(x: u64, to: u64) -> u64 {
 /// units of its type than the type itself does?
 fn excess_unit_span(bit: u64, width: u64, align_bits: u64, size_bits: u64) -> bool {
     let offset = bit % align_bits;
-    (offset + width + align_bits - 1) / align_bits > size_bits / align_bits
+    (offset + width).div_ceil(align_bits) > size_bits / align_bits
 }
 
 /// Storage unit of a bitfield at absolute bit `bit`: (byte offset, bit position).
