@@ -7,6 +7,7 @@
 pub mod cdecl;
 pub mod ctype;
 pub mod error;
+pub mod library;
 pub mod platform;
 
 mod luau;
