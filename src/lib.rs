@@ -4,6 +4,7 @@
 //! - [`platform`]: what `ffi.os`, `ffi.arch` and `ffi.abi` answer.
 //! - `luau`: the Lua-facing API table, its metatables and the raw stack helpers.
 
+pub mod call;
 pub mod cdecl;
 pub mod ctype;
 pub mod error;

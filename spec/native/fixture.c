@@ -8,3 +8,91 @@ int add(int a, int b) { return a + b; }
 double addd(double a, double b) { return a + b; }
 int64_t add64(int64_t a, int64_t b) { return a + b; }
 void noop(void) {}
+
+/* ---- calls (issue #5): every argument and result class, by value aggregates, varargs,
+ * callbacks, errno. Used by tests/call_*.rs and the call specs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+int8_t neg8(int8_t x) { return (int8_t)-x; }
+uint8_t u8_add(uint8_t a, uint8_t b) { return (uint8_t)(a + b); }
+int16_t i16_mul(int16_t a, int16_t b) { return (int16_t)(a * b); }
+uint16_t u16_add(uint16_t a, uint16_t b) { return (uint16_t)(a + b); }
+uint32_t u32_add(uint32_t a, uint32_t b) { return a + b; }
+uint64_t u64_add(uint64_t a, uint64_t b) { return a + b; }
+bool is_even(int x) { return x % 2 == 0; }
+float halff(float x) { return x / 2.0f; }
+float addf(float a, float b) { return a + b; }
+double mixed(int a, double b, signed char c, float d, long long e) { return a + b + c + d + (double)e; }
+double seven(int a, int b, int c, int d, int e, int f, double g) { return a + b + c + d + e + f + g; }
+double nine_doubles(double a, double b, double c, double d, double e, double f, double g, double h, double i) {
+    return a + 2 * b + 3 * c + 4 * d + 5 * e + 6 * f + 7 * g + 8 * h + 9 * i;
+}
+const char *greeting(void) { return "hello"; }
+size_t slen(const char *s) { return strlen(s); }
+void *ptr_offset(void *p, long n) { return (char *)p + n; }
+long double ld_add(long double a, long double b) { return a + b; }
+
+typedef struct { double x, y, z; } vec3;
+vec3 vadd(vec3 a, vec3 b) { vec3 r = {a.x + b.x, a.y + b.y, a.z + b.z}; return r; }
+double vdot(vec3 a, vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+typedef struct { float x, y; } vec2f;
+vec2f vec2f_scale(vec2f v, float k) { vec2f r = {v.x * k, v.y * k}; return r; }
+typedef struct { int a; char b; short c; } small_s;
+small_s small_make(int a, int b, int c) { small_s s = {a, (char)b, (short)c}; return s; }
+int small_sum(small_s s) { return s.a + s.b + s.c; }
+typedef struct { int v[10]; } ten_ints;
+int ten_sum(ten_ints t) { int s = 0; for (int i = 0; i < 10; i++) s += t.v[i]; return s; }
+ten_ints ten_iota(int start) { ten_ints t; for (int i = 0; i < 10; i++) t.v[i] = start + i; return t; }
+typedef struct { char tag; struct { float f[3]; } inner; double d; } nested_s;
+double nested_sum(nested_s n) { return n.tag + n.inner.f[0] + n.inner.f[1] + n.inner.f[2] + n.d; }
+typedef struct { unsigned a : 3; unsigned b : 5; int c : 12; } bits_s;
+int bits_sum(bits_s s) { return (int)s.a + (int)s.b + s.c; }
+
+typedef union { int i; float f; } int_or_float;
+int iof_int(int_or_float u) { return u.i; }
+int_or_float iof_from_float(float f) { int_or_float u; u.f = f; return u; }
+typedef union { float f[2]; float g; } float_pair_u;
+float fpu_sum(float_pair_u u) { return u.f[0] + u.f[1]; }
+typedef union { double d; long long l; } dl_u;
+double dl_double(dl_u u) { return u.d; }
+typedef union { char bytes[24]; double d[3]; } big_u;
+double big_u_sum(big_u u) { return u.d[0] + u.d[1] + u.d[2]; }
+typedef struct { char tag; union { int i; double d; } u; } tagged_s;
+double tagged_value(tagged_s t) { return t.tag ? t.u.d : t.u.i; }
+
+int sum_ints(int n, ...) {
+    va_list ap; va_start(ap, n); int s = 0;
+    for (int i = 0; i < n; i++) s += va_arg(ap, int);
+    va_end(ap); return s;
+}
+double sum_doubles(int n, ...) {
+    va_list ap; va_start(ap, n); double s = 0;
+    for (int i = 0; i < n; i++) s += va_arg(ap, double);
+    va_end(ap); return s;
+}
+double sum_mixed(const char *fmt, ...) {
+    /* 'i' int, 'd' double, 'l' long long, 'v' vec3 by value (sum of its fields) */
+    va_list ap; va_start(ap, fmt); double s = 0;
+    for (const char *p = fmt; *p; p++) {
+        if (*p == 'i') s += va_arg(ap, int);
+        else if (*p == 'd') s += va_arg(ap, double);
+        else if (*p == 'l') s += (double)va_arg(ap, long long);
+        else if (*p == 'v') { vec3 v = va_arg(ap, vec3); s += v.x + v.y + v.z; }
+    }
+    va_end(ap); return s;
+}
+
+int apply(int (*f)(int, int), int a, int b) { return f(a, b); }
+double apply_vec(double (*f)(vec3), vec3 v) { return f(v); }
+vec3 make_vec_via(vec3 (*f)(double), double k) { return f(k); }
+int apply_narrow(int8_t (*f)(int8_t), int8_t x) { return f(x); }
+int apply_n(int (*f)(int, int), int n) { int s = 0; for (int i = 0; i < n; i++) s = f(s, i); return s; }
+double apply_mixed(double (*f)(int, double, float, const char *), int a, double b, float c, const char *d) {
+    return f(a, b, c, d);
+}
+
+int fail_with_errno(int e) { errno = e; return -1; }
+int read_errno(void) { return errno; }

@@ -1,0 +1,52 @@
+//! errno as `ffi.errno` sees it: saved right after every C call, put back right before
+//! the next one, so VM activity in between never changes it (LuaJIT preserves errno
+//! across its VM the same way).
+
+use std::cell::Cell;
+use std::ffi::c_int;
+
+thread_local! {
+    static SAVED_ERRNO: Cell<c_int> = const { Cell::new(0) };
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
+#[inline(always)]
+fn errno_location() -> *mut c_int {
+    // SAFETY: always safe to call; returns this thread's errno address.
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+#[inline(always)]
+fn errno_location() -> *mut c_int {
+    // SAFETY: always safe to call; returns this thread's errno address.
+    unsafe { libc::__error() }
+}
+
+/// Saves the current thread's errno (right after a C call).
+#[inline(always)]
+pub(crate) fn save() {
+    // SAFETY: errno_location is this thread's valid errno.
+    let value = unsafe { errno_location().read() };
+    SAVED_ERRNO.with(|saved| saved.set(value));
+}
+
+/// Puts the saved errno back (right before a C call).
+#[inline(always)]
+pub(crate) fn restore() {
+    let value = SAVED_ERRNO.with(|saved| saved.get());
+    // SAFETY: errno_location is this thread's valid errno.
+    unsafe { errno_location().write(value) };
+}
+
+/// errno as saved right after the last C call on this thread (`ffi.errno()`).
+pub fn saved_errno() -> c_int {
+    SAVED_ERRNO.with(|saved| saved.get())
+}
+
+/// `ffi.errno(new)`: sets the errno the next C call starts with; returns the old value.
+pub fn set_errno(value: c_int) -> c_int {
+    let old = SAVED_ERRNO.with(|saved| saved.replace(value));
+    restore();
+    old
+}
