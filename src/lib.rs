@@ -5,6 +5,7 @@
 //! - `luau`: the Lua-facing API table, its metatables and the raw stack helpers.
 
 pub mod call;
+pub mod callback;
 pub mod cdecl;
 pub mod ctype;
 pub mod error;

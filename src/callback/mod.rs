@@ -1,0 +1,408 @@
+//! Callbacks: libffi closures that turn a C call of a function pointer into a call of a
+//! Rust handler (the Lua glue installs one that enters Luau), with `free`/`set`, use-
+//! after-free detection by generation, an owner-thread check, and no unwinding into C.
+//! No Luau here.
+//!
+//! | piece            | lives in                      | job                                  |
+//! |------------------|-------------------------------|--------------------------------------|
+//! | [`CallbackId`]   | the glue's callback cdata     | slot index + generation              |
+//! | slot             | [`CallbackTable`]             | the closure, its signature, handler  |
+//! | closure record   | boxed, libffi's `user_data`   | table address, id, owner thread      |
+//!
+//! A handler that fails (returns `Err` or panics) and a call from another OS thread
+//! make the C caller see a zero result; the failure is kept for
+//! [`CallbackTable::take_pending_error`], which the glue raises in Luau when the
+//! outermost FFI call returns (design.md §4.5).
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::ThreadId;
+
+use libffi_sys::{
+    ffi_cif, ffi_closure, ffi_closure_alloc, ffi_closure_free, ffi_prep_closure_loc,
+    ffi_status_FFI_OK,
+};
+
+use crate::call::{Signature, ValueClass};
+
+/// What a callback runs: `args[i]` points at argument `i`'s C value; the result's C
+/// value is written to `ret` (it starts zeroed). An `Err` makes the C caller see zero
+/// and is kept as the pending error.
+pub type CallbackHandler = dyn Fn(&[*const c_void], *mut c_void) -> Result<(), String>;
+
+/// Names one callback; stale after `free` (the generation no longer matches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CallbackId {
+    index: u32,
+    generation: u32,
+}
+
+/// A live callback: its id and the C function pointer C code calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Callback {
+    pub id: CallbackId,
+    pub code: *const c_void,
+}
+
+/// Why a callback operation failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallbackError {
+    /// The callback was freed (or never existed in this table).
+    Freed,
+    /// LuaJIT refuses variadic callbacks, and so do we.
+    Variadic,
+    /// libffi could not allocate executable closure memory.
+    OutOfClosureMemory,
+    /// `ffi_prep_closure_loc` refused the signature.
+    PrepareFailed(u32),
+}
+
+impl fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallbackError::Freed => f.write_str("bad callback: it has been freed"),
+            CallbackError::Variadic => f.write_str("bad callback: variadic functions"),
+            CallbackError::OutOfClosureMemory => {
+                f.write_str("bad callback: cannot allocate closure memory")
+            }
+            CallbackError::PrepareFailed(status) => {
+                write!(f, "bad callback: libffi status {status}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CallbackError {}
+
+/// The message kept when a callback is entered from another OS thread.
+pub const FOREIGN_THREAD_MESSAGE: &str =
+    "callback called from another OS thread; it returned zero without running";
+
+/// Every callback of one Luau state; created on, and owned by, the state's thread.
+pub struct CallbackTable {
+    shared: Box<TableShared>,
+}
+
+struct TableShared {
+    owner: ThreadId,
+    slots: RefCell<Vec<Slot>>,
+    free_slots: RefCell<Vec<u32>>,
+    pending_error: RefCell<Option<String>>,
+    /// Touched by other threads: only this counter.
+    foreign_calls: AtomicU32,
+    /// Handlers running now (nested callbacks count each).
+    depth: Cell<u32>,
+    /// Callbacks freed while a handler ran; dropped when none runs.
+    graveyard: RefCell<Vec<LiveCallback>>,
+}
+
+struct Slot {
+    generation: u32,
+    live: Option<LiveCallback>,
+}
+
+struct LiveCallback {
+    closure: *mut ffi_closure,
+    code: *const c_void,
+    signature: Rc<Signature>,
+    handler: Rc<CallbackHandler>,
+    _record: Box<ClosureRecord>,
+}
+
+impl Drop for LiveCallback {
+    fn drop(&mut self) {
+        // SAFETY: `closure` came from ffi_closure_alloc and is freed once, here; no
+        // handler of it runs (frees during a run are deferred to the graveyard).
+        unsafe { ffi_closure_free(self.closure.cast()) };
+    }
+}
+
+/// libffi's `user_data` for one closure. Immutable after creation, so the foreign-thread
+/// check may read it from any thread.
+struct ClosureRecord {
+    table: *const TableShared,
+    id: CallbackId,
+    owner: ThreadId,
+    /// Bytes of the result buffer to zero before anything else happens.
+    ret_bytes: usize,
+    ret_class: ValueClass,
+    nargs: usize,
+}
+
+impl Default for CallbackTable {
+    fn default() -> Self {
+        CallbackTable::new()
+    }
+}
+
+impl CallbackTable {
+    /// A table whose callbacks run only on the calling thread.
+    pub fn new() -> CallbackTable {
+        CallbackTable {
+            shared: Box::new(TableShared {
+                owner: std::thread::current().id(),
+                slots: RefCell::new(Vec::new()),
+                free_slots: RefCell::new(Vec::new()),
+                pending_error: RefCell::new(None),
+                foreign_calls: AtomicU32::new(0),
+                depth: Cell::new(0),
+                graveyard: RefCell::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Makes a C function pointer of `signature`'s type that runs `handler`.
+    pub fn create(
+        &self,
+        signature: Rc<Signature>,
+        handler: Rc<CallbackHandler>,
+    ) -> Result<Callback, CallbackError> {
+        if signature.is_variadic() {
+            return Err(CallbackError::Variadic);
+        }
+        let shared = &*self.shared;
+        let index = shared.free_slots.borrow_mut().pop();
+        let index = index.unwrap_or_else(|| {
+            let mut slots = shared.slots.borrow_mut();
+            slots.push(Slot {
+                generation: 0,
+                live: None,
+            });
+            (slots.len() - 1) as u32
+        });
+        let generation = shared.slots.borrow()[index as usize].generation;
+        let id = CallbackId { index, generation };
+        let record = Box::new(ClosureRecord {
+            table: shared,
+            id,
+            owner: shared.owner,
+            ret_bytes: signature.ret_class().size().max(std::mem::size_of::<u64>()),
+            ret_class: signature.ret_class(),
+            nargs: signature.arg_count(),
+        });
+
+        let mut code: *mut c_void = std::ptr::null_mut();
+        // SAFETY: asks libffi for a writable closure and its executable address.
+        let closure = unsafe { ffi_closure_alloc(std::mem::size_of::<ffi_closure>(), &mut code) }
+            .cast::<ffi_closure>();
+        if closure.is_null() || code.is_null() {
+            shared.free_slots.borrow_mut().push(index);
+            return Err(CallbackError::OutOfClosureMemory);
+        }
+        let record_ptr: *const ClosureRecord = &*record;
+        // SAFETY: `closure`/`code` are a fresh allocation from ffi_closure_alloc; the cif
+        // is owned by `signature`, which the slot keeps alive as long as the closure;
+        // `record` is boxed and kept by the slot, so `user_data` stays valid.
+        let status = unsafe {
+            ffi_prep_closure_loc(
+                closure,
+                signature.cif_ptr(),
+                Some(dispatch),
+                record_ptr.cast_mut().cast(),
+                code,
+            )
+        };
+        if status != ffi_status_FFI_OK {
+            // SAFETY: allocated above and never handed out.
+            unsafe { ffi_closure_free(closure.cast()) };
+            shared.free_slots.borrow_mut().push(index);
+            return Err(CallbackError::PrepareFailed(status));
+        }
+        shared.slots.borrow_mut()[index as usize].live = Some(LiveCallback {
+            closure,
+            code,
+            signature,
+            handler,
+            _record: record,
+        });
+        Ok(Callback { id, code })
+    }
+
+    /// The C function pointer of a live callback (for a Luau call of a callback cdata).
+    pub fn code(&self, id: CallbackId) -> Result<*const c_void, CallbackError> {
+        self.with_live(id, |live| live.code)
+    }
+
+    /// The signature of a live callback.
+    pub fn signature(&self, id: CallbackId) -> Result<Rc<Signature>, CallbackError> {
+        self.with_live(id, |live| live.signature.clone())
+    }
+
+    /// Whether `id` names a callback that has not been freed.
+    pub fn is_live(&self, id: CallbackId) -> bool {
+        self.with_live(id, |_| ()).is_ok()
+    }
+
+    /// `cb:set(fn)`: the same C function pointer now runs `handler`.
+    pub fn set(&self, id: CallbackId, handler: Rc<CallbackHandler>) -> Result<(), CallbackError> {
+        let mut slots = self.shared.slots.borrow_mut();
+        match slots.get_mut(id.index as usize) {
+            Some(Slot {
+                generation,
+                live: Some(live),
+            }) if *generation == id.generation => {
+                live.handler = handler;
+                Ok(())
+            }
+            _ => Err(CallbackError::Freed),
+        }
+    }
+
+    /// `cb:free()`: releases the closure. The id (and any copy of it) is stale from now
+    /// on; freeing twice is an error, as in LuaJIT.
+    pub fn free(&self, id: CallbackId) -> Result<(), CallbackError> {
+        let shared = &*self.shared;
+        let live = {
+            let mut slots = shared.slots.borrow_mut();
+            let Some(slot) = slots.get_mut(id.index as usize) else {
+                return Err(CallbackError::Freed);
+            };
+            if slot.generation != id.generation || slot.live.is_none() {
+                return Err(CallbackError::Freed);
+            }
+            slot.generation = slot.generation.wrapping_add(1);
+            slot.live.take()
+        };
+        shared.free_slots.borrow_mut().push(id.index);
+        if let Some(live) = live {
+            if shared.depth.get() > 0 {
+                shared.graveyard.borrow_mut().push(live);
+            } else {
+                drop(live);
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of live callbacks.
+    pub fn live_count(&self) -> usize {
+        self.shared
+            .slots
+            .borrow()
+            .iter()
+            .filter(|slot| slot.live.is_some())
+            .count()
+    }
+
+    /// The first failure since the last call (a handler error or panic, or a call from
+    /// another thread), to raise in Luau; clears it.
+    pub fn take_pending_error(&self) -> Option<String> {
+        let foreign = self.shared.foreign_calls.swap(0, Ordering::Relaxed);
+        let pending = self.shared.pending_error.borrow_mut().take();
+        pending.or_else(|| (foreign > 0).then(|| FOREIGN_THREAD_MESSAGE.to_string()))
+    }
+
+    fn with_live<T>(
+        &self,
+        id: CallbackId,
+        f: impl FnOnce(&LiveCallback) -> T,
+    ) -> Result<T, CallbackError> {
+        let slots = self.shared.slots.borrow();
+        match slots.get(id.index as usize) {
+            Some(Slot {
+                generation,
+                live: Some(live),
+            }) if *generation == id.generation => Ok(f(live)),
+            _ => Err(CallbackError::Freed),
+        }
+    }
+}
+
+impl TableShared {
+    fn keep_error(&self, message: String) {
+        let mut pending = self.pending_error.borrow_mut();
+        if pending.is_none() {
+            *pending = Some(message);
+        }
+    }
+
+    fn handler_of(&self, id: CallbackId) -> Option<Rc<CallbackHandler>> {
+        let slots = self.slots.borrow();
+        match slots.get(id.index as usize) {
+            Some(Slot {
+                generation,
+                live: Some(live),
+            }) if *generation == id.generation => Some(live.handler.clone()),
+            _ => None,
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    format!("internal error in luau-ffi: callback handler panicked: {what}")
+}
+
+/// libffi's closure entry: checks the thread and the callback's liveness, runs the
+/// handler without letting a panic reach C, and leaves a zero result on any failure.
+unsafe extern "C" fn dispatch(
+    _cif: *mut ffi_cif,
+    ret: *mut c_void,
+    args: *mut *mut c_void,
+    user_data: *mut c_void,
+) {
+    // SAFETY: user_data is the ClosureRecord boxed by `create`, alive while the closure
+    // is (the slot or the graveyard owns it), and never mutated.
+    let record = unsafe { &*user_data.cast::<ClosureRecord>() };
+    // SAFETY: libffi's result buffer holds at least the result (and a full register).
+    unsafe { std::ptr::write_bytes(ret.cast::<u8>(), 0, record.ret_bytes) };
+    // SAFETY: the table outlives its closures (dropping it frees them all).
+    let table = unsafe { &*record.table };
+    if std::thread::current().id() != record.owner {
+        table.foreign_calls.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let Some(handler) = table.handler_of(record.id) else {
+        table.keep_error(CallbackError::Freed.to_string());
+        return;
+    };
+    let args: &[*const c_void] = if record.nargs == 0 {
+        &[]
+    } else {
+        // SAFETY: libffi passes one pointer per argument of the cif.
+        unsafe { std::slice::from_raw_parts(args.cast::<*const c_void>(), record.nargs) }
+    };
+    table.depth.set(table.depth.get() + 1);
+    let outcome = catch_unwind(AssertUnwindSafe(|| handler(args, ret)));
+    drop(handler);
+    let failure = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(message)) => Some(message),
+        Err(payload) => Some(panic_message(&*payload)),
+    };
+    match failure {
+        Some(message) => {
+            // SAFETY: as the first zeroing.
+            unsafe { std::ptr::write_bytes(ret.cast::<u8>(), 0, record.ret_bytes) };
+            table.keep_error(message);
+        }
+        None if record.ret_class.is_integer_register() && record.ret_class.size() < 8 => {
+            // libffi wants integer results widened to a full register (ffi_arg); the
+            // handler wrote only the C value's bytes.
+            let slot = ret.cast::<u64>();
+            // SAFETY: the buffer holds a full register (ret_bytes >= 8), suitably aligned.
+            unsafe {
+                let narrow = match record.ret_class.size() {
+                    1 => u64::from(slot.cast::<u8>().read()),
+                    2 => u64::from(slot.cast::<u16>().read()),
+                    _ => u64::from(slot.cast::<u32>().read()),
+                };
+                slot.write(record.ret_class.extend_integer(narrow));
+            }
+        }
+        None => {}
+    }
+    table.depth.set(table.depth.get() - 1);
+    if table.depth.get() == 0 {
+        let buried = std::mem::take(&mut *table.graveyard.borrow_mut());
+        drop(buried);
+    }
+}
