@@ -100,6 +100,16 @@ pub enum Error {
     },
     /// `NYI: <what>` (LuaJIT's wording for a known unimplemented case)
     NotYetImplemented(String),
+    /// `attempt to dereference a NULL pointer of type '<ty>'` (LuaJIT crashes instead)
+    NullDereference { ty: String },
+    /// `'<ty>' cannot be iterated` (`for ... in cdata` on a type without a length)
+    CannotIterate { ty: String },
+    /// `cannot change a protected metatable` (a second `ffi.metatype` of one type)
+    ProtectedMetatable,
+    /// `string length overflow` (`ffi.string` with a negative length)
+    StringLengthOverflow,
+    /// `<len> bytes out of bounds of a <size>-byte <what>` (buffers, strings)
+    OutOfBounds { len: u64, size: u64, what: String },
 }
 
 impl Error {
@@ -205,6 +215,15 @@ impl fmt::Display for Error {
                 inner,
             } => write!(f, "bad argument #{index} to '{function}' ({inner})"),
             Error::NotYetImplemented(what) => write!(f, "NYI: {what}"),
+            Error::NullDereference { ty } => {
+                write!(f, "attempt to dereference a NULL pointer of type '{ty}'")
+            }
+            Error::CannotIterate { ty } => write!(f, "'{ty}' cannot be iterated"),
+            Error::ProtectedMetatable => f.write_str("cannot change a protected metatable"),
+            Error::StringLengthOverflow => f.write_str("string length overflow"),
+            Error::OutOfBounds { len, size, what } => {
+                write!(f, "{len} bytes out of bounds of a {size}-byte {what}")
+            }
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! Crate tour (design.md §2):
 //! - [`platform`]: what `ffi.os`, `ffi.arch` and `ffi.abi` answer.
+//! - [`cdata`]: C objects as Luau userdata: memory, conversions, indexing, arithmetic.
 //! - `luau`: the Lua-facing API table, its metatables and the raw stack helpers.
 
 pub mod call;
 pub mod callback;
+pub mod cdata;
 pub mod cdecl;
 pub mod ctype;
 pub mod error;

@@ -516,6 +516,38 @@ impl Registry {
         self.intern(CType::plain(kind))
     }
 
+    /// `id` without its top-level qualifiers, looked up without adding a type (a
+    /// struct, union or enum gives its definition's id). `id` itself when that
+    /// unqualified type is not in the table.
+    pub fn find_unqualified(&self, id: CTypeId) -> CTypeId {
+        let ty = self.get(id);
+        if ty.quals.is_empty() && ty.align_override == 0 {
+            return id;
+        }
+        if let Some(def) = self.record(id) {
+            return def.id;
+        }
+        if let Some(def) = self.enumeration(id) {
+            return def.id;
+        }
+        self.interned
+            .get(&CType::plain(ty.kind.clone()))
+            .copied()
+            .unwrap_or(id)
+    }
+
+    /// A VLA `T[?]` or a VLS (a struct ending in one): its size needs an element count.
+    pub fn is_variable_length(&self, id: CTypeId) -> bool {
+        match self.get(id).kind {
+            CTypeKind::Array {
+                len: ArrayLen::Variable,
+                ..
+            } => true,
+            CTypeKind::Record(_) => self.record(id).is_some_and(|def| def.is_vls),
+            _ => false,
+        }
+    }
+
     /// `id` with its alignment forced to `align` (a typedef's `aligned(n)`).
     pub fn with_alignment(&mut self, id: CTypeId, align: u32) -> CTypeId {
         let ty = self.get(id).clone();

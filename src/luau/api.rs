@@ -2,10 +2,15 @@
 //! Each function is short and delegates to the module that owns the concern.
 
 use super::args::{bad_argument, ctype_arg, type_params};
+use super::cdata_object;
+use super::ctype_object;
 use super::stack::{self, State};
 use super::state::{self, ModuleState};
-use super::ctype_object;
+use crate::cdata::convert::{self, Shape};
+use crate::cdata::{finalizer, memory, object};
 use crate::cdecl;
+use crate::ctype::CTypeId;
+use crate::error::Error;
 use crate::platform;
 use mlua::ffi as lua;
 use std::ffi::{c_int, CStr};
@@ -26,11 +31,31 @@ pub unsafe fn open(l: State) -> c_int {
     // within LUA_MINSTACK.
     unsafe {
         ctype_object::register_metatable(l, st);
+        // The ctype tag is claimed now (it has a destructor), so this finds another.
+        let Some(cdata_tag) = state::free_userdata_tag(l) else {
+            stack::raise(l, "ffi: no free userdata tag in this Luau state".into())
+        };
+        st.cdata_tag.set(cdata_tag);
+        st.finalizers.cdata_tag.set(cdata_tag);
+        cdata_object::register_metatable(l, st);
+        for slot in [&st.anchors_ref, &st.metatypes_ref, &st.finalizers.table_ref] {
+            lua::lua_createtable(l, 0, 0);
+            slot.set(lua::lua_ref(l, -1));
+            lua::lua_settop(l, -2);
+        }
+        finalizer::register(l, &st.finalizers);
+
         lua::lua_createtable(l, 0, 32);
         let t = lua::lua_absindex(l, -1);
 
         // Declaring and accessing external symbols (ext_ffi_api, in its order).
         stack::set_function(l, t, c"cdef", ffi_cdef, up);
+
+        // C data functions.
+        stack::set_function(l, t, c"new", ffi_new, up);
+        stack::set_function(l, t, c"cast", ffi_cast, up);
+        stack::set_function(l, t, c"metatype", ffi_metatype, up);
+        stack::set_function(l, t, c"gc", ffi_gc, up);
 
         // C type functions.
         stack::set_function(l, t, c"typeof", ffi_typeof, up);
@@ -38,6 +63,17 @@ pub unsafe fn open(l: State) -> c_int {
         stack::set_function(l, t, c"alignof", ffi_alignof, up);
         stack::set_function(l, t, c"offsetof", ffi_offsetof, up);
         stack::set_function(l, t, c"istype", ffi_istype, up);
+
+        // Utility functions.
+        stack::set_function(l, t, c"string", ffi_string, up);
+        stack::set_function(l, t, c"copy", ffi_copy, up);
+        stack::set_function(l, t, c"fill", ffi_fill, up);
+
+        // Luau additions (design.md §4.2, §4.4).
+        stack::set_function(l, t, c"tonumber", ffi_tonumber, up);
+        stack::set_function(l, t, c"isnull", ffi_isnull, up);
+        object::push_new(l, cdata_tag, CTypeId::VOID_PTR, size_of::<usize>(), 8);
+        lua::lua_rawsetfield(l, t, c"nullptr".as_ptr());
 
         // Target information (ext_ffi_api "ffi.abi", "ffi.os", "ffi.arch").
         stack::set_function(l, t, c"abi", ffi_abi, up);
@@ -95,9 +131,14 @@ unsafe extern "C-unwind" fn ffi_cdef(l: State) -> c_int {
         let Some(text) = text else {
             // SAFETY: as above.
             let got = unsafe { stack::type_name(l, 1) };
-            return Err(bad_argument(1, "cdef", format!("string expected, got {got}")));
+            return Err(bad_argument(
+                1,
+                "cdef",
+                format!("string expected, got {got}"),
+            ));
         };
-        let text = std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C declarations".to_string())?;
+        let text =
+            std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C declarations".to_string())?;
         // SAFETY: as above.
         let params = unsafe { type_params(l, st, 2)? };
         stack::guarded(|| {
@@ -127,24 +168,42 @@ unsafe extern "C-unwind" fn ffi_sizeof(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
+    // SAFETY: argument 1 is only inspected.
+    if let Some(h) = unsafe { object::to_cdata(l, st.cdata_tag.get(), 1) } {
+        let (ty, size) = (h.ty, h.size);
+        if st.registry.borrow().is_variable_length(ty) {
+            return push_optional_number(l, Some(size as f64));
+        }
+    }
+    // SAFETY: as above.
     let result = unsafe { ctype_arg(l, st, 1, "sizeof", 0) }.and_then(|id| {
         let registry = st.registry.borrow();
-        if !is_variable_length(&registry, id) {
+        if !registry.is_variable_length(id) {
             return Ok(registry.size_of(id));
         }
         // SAFETY: argument 2 is only inspected.
         let nelem = unsafe {
             match lua::lua_type(l, 2) {
                 lua::LUA_TNUMBER => lua::lua_tonumberx(l, 2, std::ptr::null_mut()),
-                lua::LUA_TNONE | lua::LUA_TNIL => return Err(bad_argument(2, "sizeof", "value expected")),
+                lua::LUA_TNONE | lua::LUA_TNIL => {
+                    return Err(bad_argument(2, "sizeof", "value expected"))
+                }
                 _ => {
                     let got = stack::type_name(l, 2);
-                    return Err(bad_argument(2, "sizeof", format!("cannot convert '{got}' to 'int'")));
+                    return Err(bad_argument(
+                        2,
+                        "sizeof",
+                        format!("cannot convert '{got}' to 'int'"),
+                    ));
                 }
             }
         };
         // C conversion of a number to an element count: truncate toward zero.
-        Ok(if nelem >= 0.0 { registry.size_of_vla(id, nelem as u64) } else { None })
+        Ok(if nelem >= 0.0 {
+            registry.size_of_vla(id, nelem as u64)
+        } else {
+            None
+        })
     });
     // SAFETY: only `result` is live and it is consumed.
     let size = unsafe { stack::ok_or_raise(l, result) };
@@ -156,7 +215,8 @@ unsafe extern "C-unwind" fn ffi_alignof(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
-    let result = unsafe { ctype_arg(l, st, 1, "alignof", 0) }.map(|id| st.registry.borrow().align_of(id));
+    let result =
+        unsafe { ctype_arg(l, st, 1, "alignof", 0) }.map(|id| st.registry.borrow().align_of(id));
     // SAFETY: only `result` is live and it is consumed.
     let align = unsafe { stack::ok_or_raise(l, result) };
     push_optional_number(l, align.map(f64::from))
@@ -173,7 +233,11 @@ unsafe extern "C-unwind" fn ffi_offsetof(l: State) -> c_int {
         let Some(name) = (unsafe { stack::to_bytes(l, 2) }) else {
             // SAFETY: as above.
             let got = unsafe { stack::type_name(l, 2) };
-            return Err(bad_argument(2, "offsetof", format!("string expected, got {got}")));
+            return Err(bad_argument(
+                2,
+                "offsetof",
+                format!("string expected, got {got}"),
+            ));
         };
         let name = String::from_utf8_lossy(name);
         Ok(st.registry.borrow().field(id, &name))
@@ -195,21 +259,35 @@ unsafe extern "C-unwind" fn ffi_offsetof(l: State) -> c_int {
     }
 }
 
-/// `ffi.istype(ct, obj)`: whether `obj` has the C type `ct` (qualifiers ignored; a
-/// pointer to a struct matches the struct). Until cdata exist, only a ctype object can
-/// match, as a ctype object does in LuaJIT.
+/// `ffi.istype(ct, obj)`: whether `obj` is a cdata of C type `ct`, by LuaJIT's rules:
+/// qualifiers ignored at the top and one pointer level down, and a pointer to a struct
+/// matches the struct. A ctype object counts as a cdata of its type; any other value
+/// is false.
 unsafe extern "C-unwind" fn ffi_istype(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
     let result = unsafe { ctype_arg(l, st, 1, "istype", 0) }.map(|want| {
-        // SAFETY: argument 2 is only inspected.
-        match unsafe { ctype_object::to_ctype(l, st, 2) } {
-            Some(have) => {
-                let mut registry = st.registry.borrow_mut();
-                registry.unqualified(want) == registry.unqualified(have)
+        // SAFETY: argument 2 is only inspected. A ctype object is a cdata of its type,
+        // as in LuaJIT.
+        let have = unsafe {
+            object::to_cdata(l, st.cdata_tag.get(), 2)
+                .map(|h| h.ty)
+                .or_else(|| ctype_object::to_ctype(l, st, 2))
+        };
+        let Some(have) = have else { return false };
+        let reg = st.registry.borrow();
+        if convert::same_unqualified(&reg, want, have) {
+            return true;
+        }
+        match (convert::shape(&reg, want), convert::shape(&reg, have)) {
+            (Shape::Pointer { target: a }, Shape::Pointer { target: b }) => {
+                convert::same_unqualified(&reg, a, b)
             }
-            None => false,
+            (Shape::Record, Shape::Pointer { target }) => {
+                convert::same_unqualified(&reg, want, target)
+            }
+            _ => false,
         }
     });
     // SAFETY: only `result` is live and it is consumed.
@@ -231,12 +309,388 @@ fn push_optional_number(l: State, value: Option<f64>) -> c_int {
     1
 }
 
-/// A VLA `T[?]` or a VLS (a struct ending in one): its size needs an element count.
-fn is_variable_length(registry: &crate::ctype::Registry, id: crate::ctype::CTypeId) -> bool {
-    use crate::ctype::{ArrayLen, CTypeKind};
-    match registry.get(id).kind {
-        CTypeKind::Array { len: ArrayLen::Variable, .. } => true,
-        CTypeKind::Record(_) => registry.record(id).is_some_and(|def| def.is_vls),
-        _ => false,
+// ----- C data functions -------------------------------------------------------------
+
+/// `ffi.new(ct [, nelem] [, init...])`: a new zero-filled, initialized cdata.
+unsafe extern "C-unwind" fn ffi_new(l: State) -> c_int {
+    // SAFETY: called by Luau with this module's upvalue; arguments are only read until
+    // new_cdata, which follows the raise-last pattern.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        cdata_object::safe_point(l, st);
+        let id = ctype_arg(l, st, 1, "new", 0);
+        let id = stack::ok_or_raise(l, id);
+        cdata_object::new_cdata(l, st, id, "new")
+    }
+}
+
+/// `ffi.cast(ct, init)`: a new scalar or pointer cdata converted with C cast rules.
+unsafe extern "C-unwind" fn ffi_cast(l: State) -> c_int {
+    // SAFETY: as ffi_new.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        cdata_object::safe_point(l, st);
+        let id = ctype_arg(l, st, 1, "cast", 0);
+        let id = stack::ok_or_raise(l, id);
+        cdata_object::cast_cdata(l, st, id, 2)
+    }
+}
+
+/// `ffi.metatype(ct, mt)`: binds a metatable to a C type, once; returns the ctype.
+unsafe extern "C-unwind" fn ffi_metatype(l: State) -> c_int {
+    // SAFETY: called by Luau with this module's upvalue; raise-last pattern.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let id = ctype_arg(l, st, 1, "metatype", 0);
+        let id = stack::ok_or_raise(l, id);
+        if lua::lua_type(l, 2) != lua::LUA_TTABLE {
+            let got = stack::type_name(l, 2);
+            stack::raise(
+                l,
+                bad_argument(2, "metatype", format!("table expected, got {got}")),
+            )
+        }
+        let key = st.registry.borrow().find_unqualified(id);
+        if st.metatype_set(key) {
+            stack::raise(l, Error::ProtectedMetatable.to_string())
+        }
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.metatypes_ref.get() as _);
+        lua::lua_pushvalue(l, 2);
+        lua::lua_rawseti(l, -2, key.0 as _);
+        lua::lua_settop(l, -2);
+        {
+            let mut marks = st.has_metatype.borrow_mut();
+            let index = key.0 as usize;
+            if marks.len() <= index {
+                marks.resize(index + 1, false);
+            }
+            marks[index] = true;
+        }
+        ctype_object::push(l, st, id);
+        1
+    }
+}
+
+/// `ffi.gc(cd, finalizer)`: attaches (or, with nil, removes) a finalizer; returns cd.
+unsafe extern "C-unwind" fn ffi_gc(l: State) -> c_int {
+    // SAFETY: called by Luau with this module's upvalue; raise-last pattern.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        cdata_object::safe_point(l, st);
+        if object::to_cdata(l, st.cdata_tag.get(), 1).is_none() {
+            let got = stack::type_name(l, 1);
+            stack::raise(
+                l,
+                bad_argument(1, "gc", format!("cdata expected, got {got}")),
+            )
+        }
+        match lua::lua_type(l, 2) {
+            lua::LUA_TNIL | lua::LUA_TNONE => cdata_object::detach_finalizer(l, st, 1),
+            lua::LUA_TFUNCTION => cdata_object::attach_finalizer(l, st, 1, 2),
+            _ => {
+                let got = stack::type_name(l, 2);
+                stack::raise(
+                    l,
+                    bad_argument(2, "gc", format!("function expected, got {got}")),
+                )
+            }
+        }
+        lua::lua_settop(l, 1);
+        1
+    }
+}
+
+// ----- Utility functions --------------------------------------------------------------
+
+/// A memory argument of `ffi.string`/`copy`/`fill`: its address and, when known, how
+/// many bytes are there (arrays, strings, buffers).
+struct Memory {
+    address: usize,
+    limit: Option<usize>,
+}
+
+/// Reads argument `idx` as memory: a pointer, array or aggregate cdata, a buffer, a
+/// light userdata, or (when `strings` allows) a string.
+///
+/// # Safety
+/// `l` live; only inspects the stack.
+unsafe fn memory_arg(
+    l: State,
+    st: &ModuleState,
+    idx: c_int,
+    function: &str,
+    c_type: &str,
+    strings: bool,
+) -> Result<Memory, String> {
+    // SAFETY: caller contract.
+    unsafe {
+        let memory = if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
+            let reg = st.registry.borrow();
+            match convert::shape(&reg, h.ty) {
+                Shape::Pointer { .. } if !h.is_ref() => Memory {
+                    address: memory::read_address(h.data),
+                    limit: None,
+                },
+                Shape::Int { .. } | Shape::Float { .. } | Shape::Bool => {
+                    let from = reg.c_name(h.ty);
+                    return Err(bad_argument(
+                        idx,
+                        function,
+                        format!("cannot convert '{from}' to '{c_type}'"),
+                    ));
+                }
+                _ => Memory {
+                    address: h.data as usize,
+                    limit: Some(h.size as usize),
+                },
+            }
+        } else {
+            match lua::lua_type(l, idx) {
+                lua::LUA_TSTRING if strings => {
+                    let bytes = stack::to_bytes(l, idx).unwrap_or_default();
+                    Memory {
+                        address: bytes.as_ptr() as usize,
+                        limit: Some(bytes.len()),
+                    }
+                }
+                lua::LUA_TBUFFER => {
+                    let mut len = 0usize;
+                    let p = lua::lua_tobuffer(l, idx, &mut len);
+                    Memory {
+                        address: p as usize,
+                        limit: Some(len),
+                    }
+                }
+                lua::LUA_TLIGHTUSERDATA => Memory {
+                    address: lua::lua_tolightuserdata(l, idx) as usize,
+                    limit: None,
+                },
+                _ => {
+                    let got = match lua::lua_type(l, idx) {
+                        lua::LUA_TBOOLEAN => "bool",
+                        _ => stack::type_name(l, idx),
+                    };
+                    return Err(bad_argument(
+                        idx,
+                        function,
+                        format!("cannot convert '{got}' to '{c_type}'"),
+                    ));
+                }
+            }
+        };
+        if memory.address == 0 {
+            return Err(bad_argument(
+                idx,
+                function,
+                format!("NULL pointer where '{c_type}' is required"),
+            ));
+        }
+        Ok(memory)
+    }
+}
+
+/// A length argument: a non-negative number or integer cdata.
+///
+/// # Safety
+/// `l` live; only inspects the stack.
+unsafe fn length_arg(
+    l: State,
+    st: &ModuleState,
+    idx: c_int,
+    function: &str,
+) -> Result<Option<i64>, String> {
+    // SAFETY: caller contract.
+    unsafe {
+        match lua::lua_type(l, idx) {
+            lua::LUA_TNONE | lua::LUA_TNIL => Ok(None),
+            lua::LUA_TNUMBER => Ok(Some(convert::f64_to_i64(lua::lua_tonumberx(
+                l,
+                idx,
+                std::ptr::null_mut(),
+            )))),
+            _ => {
+                if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
+                    let sh = convert::shape(&st.registry.borrow(), h.ty);
+                    if let (Shape::Int { .. }, Some(v)) = (sh, convert::read_scalar(h.data, sh)) {
+                        return Ok(Some(v.as_i64()));
+                    }
+                }
+                let got = stack::type_name(l, idx);
+                Err(bad_argument(
+                    idx,
+                    function,
+                    format!("cannot convert '{got}' to 'int'"),
+                ))
+            }
+        }
+    }
+}
+
+fn check_bounds(len: usize, memory: &Memory, what: &str) -> Result<(), String> {
+    match memory.limit {
+        Some(size) if len > size => Err(Error::OutOfBounds {
+            len: len as u64,
+            size: size as u64,
+            what: what.into(),
+        }
+        .to_string()),
+        _ => Ok(()),
+    }
+}
+
+/// `ffi.string(ptr [, len])`: the bytes up to the first NUL, or exactly `len` bytes.
+unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
+    // SAFETY: called by Luau with this module's upvalue; arguments only read; the
+    // string is pushed after every owned value is gone.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let result = (|| {
+            let memory = memory_arg(l, st, 1, "string", "const char *", true)?;
+            let len = match length_arg(l, st, 2, "string")? {
+                Some(n) if n < 0 => return Err(Error::StringLengthOverflow.to_string()),
+                Some(n) => {
+                    if lua::lua_type(l, 1) == lua::LUA_TBUFFER
+                        || lua::lua_type(l, 1) == lua::LUA_TSTRING
+                    {
+                        check_bounds(n as usize, &memory, "source")?;
+                    }
+                    n as usize
+                }
+                None => memory::strnlen(
+                    memory.address as *const u8,
+                    memory.limit.unwrap_or(usize::MAX),
+                ),
+            };
+            Ok((memory.address, len))
+        })();
+        let (address, len) = stack::ok_or_raise(l, result);
+        lua::lua_pushlstring(l, address as *const _, len);
+        1
+    }
+}
+
+/// `ffi.copy(dst, src, len)` / `ffi.copy(dst, str)`: copies bytes (a string with no
+/// length copies its bytes and the terminating NUL).
+unsafe extern "C-unwind" fn ffi_copy(l: State) -> c_int {
+    // SAFETY: as ffi_string; the copy stays within known bounds of buffers and strings.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let result = (|| {
+            let dst = memory_arg(l, st, 1, "copy", "void *", false)?;
+            let src = memory_arg(l, st, 2, "copy", "const void *", true)?;
+            let len = match length_arg(l, st, 3, "copy")? {
+                Some(n) if n < 0 => return Err(bad_argument(3, "copy", "negative length")),
+                Some(n) => {
+                    let n = n as usize;
+                    if lua::lua_type(l, 2) == lua::LUA_TSTRING
+                        || lua::lua_type(l, 2) == lua::LUA_TBUFFER
+                    {
+                        check_bounds(n, &src, "source")?;
+                    }
+                    n
+                }
+                None if lua::lua_type(l, 2) == lua::LUA_TSTRING => src.limit.unwrap_or(0) + 1,
+                None => return Err(bad_argument(3, "copy", "number expected, got no value")),
+            };
+            if lua::lua_type(l, 1) == lua::LUA_TBUFFER {
+                check_bounds(len, &dst, "destination")?;
+            }
+            Ok((dst.address, src.address, len))
+        })();
+        let (dst, src, len) = stack::ok_or_raise(l, result);
+        std::ptr::copy(src as *const u8, dst as *mut u8, len);
+        0
+    }
+}
+
+/// `ffi.fill(dst, len [, byte])`: sets `len` bytes to `byte` (default 0).
+unsafe extern "C-unwind" fn ffi_fill(l: State) -> c_int {
+    // SAFETY: as ffi_copy.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let result = (|| {
+            let dst = memory_arg(l, st, 1, "fill", "void *", false)?;
+            let len = match length_arg(l, st, 2, "fill")? {
+                Some(n) if n < 0 => return Err(bad_argument(2, "fill", "negative length")),
+                Some(n) => n as usize,
+                None => return Err(bad_argument(2, "fill", "number expected, got no value")),
+            };
+            if lua::lua_type(l, 1) == lua::LUA_TBUFFER {
+                check_bounds(len, &dst, "destination")?;
+            }
+            let byte = match lua::lua_type(l, 3) {
+                lua::LUA_TNONE | lua::LUA_TNIL => 0u8,
+                lua::LUA_TNUMBER => {
+                    convert::f64_to_i64(lua::lua_tonumberx(l, 3, std::ptr::null_mut())) as u8
+                }
+                _ => {
+                    let got = stack::type_name(l, 3);
+                    return Err(bad_argument(
+                        3,
+                        "fill",
+                        format!("cannot convert '{got}' to 'int'"),
+                    ));
+                }
+            };
+            Ok((dst.address, len, byte))
+        })();
+        let (dst, len, byte) = stack::ok_or_raise(l, result);
+        std::ptr::write_bytes(dst as *mut u8, byte, len);
+        0
+    }
+}
+
+/// `ffi.tonumber(x [, base])`: a cdata's value as a Luau number (nil for pointers and
+/// aggregates, as LuaJIT's `tonumber`); anything else as the global `tonumber`.
+unsafe extern "C-unwind" fn ffi_tonumber(l: State) -> c_int {
+    // SAFETY: called by Luau with this module's upvalue; the global call may raise but
+    // nothing owned is live then.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) {
+            let value = {
+                let reg = st.registry.borrow();
+                let sh = convert::shape(&reg, h.ty);
+                match (sh, &reg.get(h.ty).kind) {
+                    (Shape::Int { .. } | Shape::Float { .. } | Shape::Bool, _) => {
+                        convert::read_scalar(h.data, sh).map(|v| v.as_f64())
+                    }
+                    (_, crate::ctype::CTypeKind::Complex { size }) if *size == 8 || *size == 16 => {
+                        Some(memory::read_float(h.data, *size / 2))
+                    }
+                    _ => None,
+                }
+            };
+            return push_optional_number(l, value);
+        }
+        lua::lua_getglobal(l, c"tonumber".as_ptr());
+        lua::lua_insert(l, 1);
+        let nargs = lua::lua_gettop(l) - 1;
+        lua::lua_call(l, nargs, 1);
+        1
+    }
+}
+
+/// `ffi.isnull(x)`: true for nil, a NULL pointer cdata and a NULL light userdata.
+unsafe extern "C-unwind" fn ffi_isnull(l: State) -> c_int {
+    // SAFETY: called by Luau with this module's upvalue; arguments only read.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let null = match lua::lua_type(l, 1) {
+            lua::LUA_TNIL | lua::LUA_TNONE => true,
+            lua::LUA_TLIGHTUSERDATA => lua::lua_tolightuserdata(l, 1).is_null(),
+            _ => match object::to_cdata(l, st.cdata_tag.get(), 1) {
+                Some(h) if !h.is_ref() => {
+                    let is_pointer = matches!(
+                        convert::shape(&st.registry.borrow(), h.ty),
+                        Shape::Pointer { .. }
+                    );
+                    is_pointer && memory::read_address(h.data) == 0
+                }
+                _ => false,
+            },
+        };
+        lua::lua_pushboolean(l, null as c_int);
+        1
     }
 }

@@ -5,6 +5,7 @@
 use super::ctype_object;
 use super::stack::{self, State};
 use super::state::ModuleState;
+use crate::cdata::object;
 use crate::cdecl::{self, Param};
 use crate::ctype::CTypeId;
 use mlua::ffi as lua;
@@ -31,15 +32,27 @@ pub unsafe fn ctype_arg(
     if let Some(id) = unsafe { ctype_object::to_ctype(l, st, idx) } {
         return Ok(id);
     }
+    // SAFETY: as above. A cdata names its own type.
+    if let Some(h) = unsafe { object::to_cdata(l, st.cdata_tag.get(), idx) } {
+        return Ok(h.ty);
+    }
     // SAFETY: as above.
     let Some(text) = (unsafe { stack::to_bytes(l, idx) }) else {
         // SAFETY: as above.
         let got = unsafe { stack::type_name(l, idx) };
-        return Err(bad_argument(idx, function, format!("C type expected, got {got}")));
+        return Err(bad_argument(
+            idx,
+            function,
+            format!("C type expected, got {got}"),
+        ));
     };
     let text = std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C type".to_string())?;
     // SAFETY: as above.
-    let params = if params_from > 0 { unsafe { type_params(l, st, params_from)? } } else { Vec::new() };
+    let params = if params_from > 0 {
+        unsafe { type_params(l, st, params_from)? }
+    } else {
+        Vec::new()
+    };
     if params.is_empty() {
         if let Some(&id) = st.type_cache.borrow().get(text) {
             return Ok(id);
@@ -72,18 +85,26 @@ pub unsafe fn type_params(l: State, st: &ModuleState, from: c_int) -> Result<Vec
         for idx in from..=top {
             if let Some(id) = ctype_object::to_ctype(l, st, idx) {
                 params.push(Param::Type(id));
+            } else if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
+                params.push(Param::Type(h.ty));
             } else if let Some(name) = stack::to_bytes(l, idx) {
                 let name = String::from_utf8_lossy(name).into_owned();
                 params.push(Param::Name(name));
             } else if lua::lua_type(l, idx) == lua::LUA_TNUMBER {
                 let n = lua::lua_tonumberx(l, idx, std::ptr::null_mut());
                 if !n.is_finite() || n.fract() != 0.0 || n.abs() > 9.007_199_254_740_992e15 {
-                    return Err(format!("bad type parameter #{} (integer expected, got {n})", idx - from + 1));
+                    return Err(format!(
+                        "bad type parameter #{} (integer expected, got {n})",
+                        idx - from + 1
+                    ));
                 }
                 params.push(Param::Number(n as i64));
             } else {
                 let got = stack::type_name(l, idx);
-                return Err(format!("bad type parameter #{} (ctype, name or number expected, got {got})", idx - from + 1));
+                return Err(format!(
+                    "bad type parameter #{} (ctype, name or number expected, got {got})",
+                    idx - from + 1
+                ));
             }
         }
         Ok(params)

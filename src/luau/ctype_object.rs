@@ -1,10 +1,14 @@
 //! ctype objects: the tagged userdata `ffi.typeof` returns, holding a [`CTypeId`].
 //! `typeof(ct) == "ctype"`, `tostring(ct)` is `ctype<int (*)(int)>`, and two ctype
-//! objects are `==` when they name the same type.
+//! objects are `==` when they name the same type. Calling a ctype makes a cdata
+//! (`ct(...)` is `ffi.new(ct, ...)`, or the metatype's `__new`), and indexing it consults
+//! the metatype's `__index` (static methods, which LuaJIT lacks).
 
+use super::cdata_object;
 use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::ctype::CTypeId;
+use crate::error::Error;
 use mlua::ffi as lua;
 use std::ffi::{c_int, c_void};
 
@@ -25,6 +29,8 @@ pub unsafe fn register_metatable(l: State, st: &'static ModuleState) {
         lua::lua_rawsetfield(l, mt, c"__metatable".as_ptr());
         stack::set_function(l, mt, c"__tostring", ctype_tostring, st.as_upvalue());
         stack::set_function(l, mt, c"__eq", ctype_eq, st.as_upvalue());
+        stack::set_function(l, mt, c"__call", ctype_call, st.as_upvalue());
+        stack::set_function(l, mt, c"__index", ctype_index, st.as_upvalue());
         lua::lua_setreadonly(l, mt, 1);
         lua::lua_setuserdatametatable(l, st.ctype_tag);
     }
@@ -84,4 +90,67 @@ unsafe extern "C-unwind" fn ctype_eq(l: State) -> c_int {
         lua::lua_pushboolean(l, same as c_int);
     }
     1
+}
+
+/// The metatype key of the ctype object at 1, if its type has a metatype.
+///
+/// # Safety
+/// `l` live inside a ctype metamethod.
+unsafe fn metatype_of(l: State, st: &ModuleState) -> Option<CTypeId> {
+    // SAFETY: caller contract; only reads the stack.
+    let id = unsafe { to_ctype(l, st, 1) }?;
+    cdata_object::metatype_key(st, &st.registry.borrow(), id)
+}
+
+/// `ct(...)`: the metatype's `__new(ct, ...)` if there is one, else `ffi.new(ct, ...)`.
+unsafe extern "C-unwind" fn ctype_call(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module with the ctype at 1.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        cdata_object::safe_point(l, st);
+        let Some(id) = to_ctype(l, st, 1) else {
+            return 0;
+        };
+        if let Some(key) = metatype_of(l, st) {
+            if cdata_object::push_metatype_field(l, st, key, c"__new") {
+                lua::lua_insert(l, 1);
+                let nargs = lua::lua_gettop(l) - 1;
+                lua::lua_call(l, nargs, lua::LUA_MULTRET);
+                return lua::lua_gettop(l);
+            }
+        }
+        cdata_object::new_cdata(l, st, id, "new")
+    }
+}
+
+/// `ct.name`: looked up in the metatype's `__index` (a table, or a function called
+/// with the ctype and the key). Without a metatype, an error as for a cdata.
+unsafe extern "C-unwind" fn ctype_index(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module with the ctype at 1.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if let Some(key) = metatype_of(l, st) {
+            if cdata_object::push_metatype_field(l, st, key, c"__index") {
+                if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
+                    lua::lua_pushvalue(l, 1);
+                    lua::lua_pushvalue(l, 2);
+                    lua::lua_call(l, 2, 1);
+                } else {
+                    lua::lua_pushvalue(l, 2);
+                    lua::lua_gettable(l, -2);
+                }
+                return 1;
+            }
+        }
+        let id = to_ctype(l, st, 1).unwrap_or(CTypeId::VOID);
+        let message = {
+            let key = stack::to_bytes(l, 2).map(|b| String::from_utf8_lossy(b).into_owned());
+            let ty = st.registry.borrow().c_name(id);
+            match key {
+                Some(name) => Error::NoMember { ty, name }.to_string(),
+                None => Error::CannotIndex { ty }.to_string(),
+            }
+        };
+        stack::raise(l, message)
+    }
 }

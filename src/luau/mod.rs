@@ -3,6 +3,7 @@
 
 pub mod api;
 mod args;
+mod cdata_object;
 mod ctype_object;
 pub mod stack;
-mod state;
+pub(crate) mod state;

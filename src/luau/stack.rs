@@ -99,11 +99,30 @@ pub unsafe fn type_name(l: State, idx: c_int) -> &'static str {
 ///
 /// # Safety
 /// `l` live, `table` an absolute index of a writable table; `name` NUL-terminated.
-pub unsafe fn set_function(l: State, table: c_int, name: &CStr, f: CFunction, upvalue: *mut c_void) {
+pub unsafe fn set_function(
+    l: State,
+    table: c_int,
+    name: &CStr,
+    f: CFunction,
+    upvalue: *mut c_void,
+) {
     // SAFETY: caller contract; a light userdata and a closure with one upvalue.
     unsafe {
         lua::lua_pushlightuserdata(l, upvalue);
         lua::lua_pushcclosurek(l, f, name.as_ptr(), 1, None);
         lua::lua_rawsetfield(l, table, name.as_ptr());
+    }
+}
+
+/// Pushes `f` as a closure with `upvalue` (a light userdata) as its only upvalue.
+/// Uses 1 slot.
+///
+/// # Safety
+/// `l` live with 2 free slots.
+pub unsafe fn push_closure(l: State, f: CFunction, upvalue: *mut c_void) {
+    // SAFETY: caller contract.
+    unsafe {
+        lua::lua_pushlightuserdata(l, upvalue);
+        lua::lua_pushcclosurek(l, f, c"ffi".as_ptr(), 1, None);
     }
 }

@@ -1,4 +1,5 @@
-//! Per-state module data: the type registry and the userdata tags this load claimed.
+//! Per-state module data: the type registry, the userdata tags this load claimed, the
+//! cdata caches, metatypes and finalizers.
 //!
 //! One `ModuleState` is created per Luau state that loads the module and handed to every
 //! API function and metamethod as upvalue 1 (a light userdata). It is deliberately never
@@ -6,9 +7,11 @@
 //! reach may be freed before them (a few KB per state).
 
 use super::stack::State;
+use crate::cdata::finalizer::Finalizers;
+use crate::cdata::index::FieldCache;
 use crate::ctype::{CTypeId, Registry};
 use mlua::ffi as lua;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
 
@@ -19,6 +22,19 @@ pub struct ModuleState {
     pub ctype_tag: c_int,
     /// C type strings already parsed that only looked types up (see `args::ctype_arg`).
     pub type_cache: RefCell<HashMap<String, CTypeId>>,
+    /// The userdata tag of cdata (`typeof(cd) == "cdata"`), set at load.
+    pub cdata_tag: Cell<c_int>,
+    /// Resolved field and element lookups (the indexing hot path).
+    pub field_cache: FieldCache,
+    /// `lua_ref` of the set of field-name strings in `field_cache` (anchored so their
+    /// addresses stay theirs).
+    pub anchors_ref: Cell<c_int>,
+    /// `lua_ref` of the table type id → metatable of `ffi.metatype`.
+    pub metatypes_ref: Cell<c_int>,
+    /// Which type ids have a metatype (indexed by id), so the hot paths need no lookup.
+    pub has_metatype: RefCell<Vec<bool>>,
+    /// `ffi.gc` finalizers and their queue.
+    pub finalizers: Finalizers,
 }
 
 impl ModuleState {
@@ -28,7 +44,22 @@ impl ModuleState {
             registry: RefCell::new(Registry::new()),
             ctype_tag,
             type_cache: RefCell::new(HashMap::new()),
+            cdata_tag: Cell::new(0),
+            field_cache: FieldCache::default(),
+            anchors_ref: Cell::new(0),
+            metatypes_ref: Cell::new(0),
+            has_metatype: RefCell::new(Vec::new()),
+            finalizers: Finalizers::default(),
         }))
+    }
+
+    /// Whether `id` has a metatype of its own.
+    pub fn metatype_set(&self, id: CTypeId) -> bool {
+        self.has_metatype
+            .borrow()
+            .get(id.0 as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     pub fn as_upvalue(&'static self) -> *mut c_void {

@@ -1,0 +1,672 @@
+//! Conversions between Luau values and C objects, named as LuaJIT names them
+//! (destination from source): [`c_from_lua`], [`lua_from_c`], [`c_from_c`],
+//! [`bitfield_from_lua`]. Rules follow LuaJIT 2.1 ext_ffi_semantics "Conversion rules".
+//! A [`Context`] travels with each conversion for the error message.
+
+use super::init;
+use super::memory;
+use super::object::{self, Header};
+use crate::ctype::{ArrayLen, CTypeId, CTypeKind, Registry};
+use crate::error::Error;
+use mlua::ffi::{self as lua, lua_State};
+use std::ffi::c_int;
+
+/// Where a conversion happens: decides what is allowed (casts allow pointer↔integer)
+/// and how an error is worded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// `ffi.cast`: C's explicit conversions.
+    Cast,
+    /// `ffi.new` initializers and stores into fields and elements.
+    Init,
+    /// Argument `n` of a C call.
+    Arg(u32),
+    /// A C function's return value.
+    Return,
+}
+
+impl Context {
+    /// Wraps a conversion message for this context.
+    pub fn describe(self, message: String) -> String {
+        match self {
+            Context::Arg(n) => format!("bad argument #{n} ({message})"),
+            _ => message,
+        }
+    }
+}
+
+/// How a C type is stored, as far as conversions care. Enums are their integer type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Void,
+    Bool,
+    Int {
+        size: u8,
+        signed: bool,
+    },
+    Float {
+        size: u8,
+    },
+    Pointer {
+        target: CTypeId,
+    },
+    Array {
+        elem: CTypeId,
+        len: Option<u64>,
+    },
+    Record,
+    /// Complex, vector, function, `long double`: no conversion from Luau values.
+    Other,
+}
+
+impl Shape {
+    /// A scalar Luau reads as a number or boolean (not 64-bit).
+    pub fn is_number_like(self) -> bool {
+        matches!(self, Shape::Bool | Shape::Float { .. } | Shape::Int { .. })
+    }
+}
+
+/// The shape of `id`.
+pub fn shape(reg: &Registry, id: CTypeId) -> Shape {
+    match &reg.get(id).kind {
+        CTypeKind::Void => Shape::Void,
+        CTypeKind::Bool => Shape::Bool,
+        CTypeKind::Int { size, signed, .. } if *size <= 8 => Shape::Int {
+            size: *size,
+            signed: *signed,
+        },
+        CTypeKind::Float { size } if *size <= 8 => Shape::Float { size: *size },
+        CTypeKind::Pointer { target } => Shape::Pointer { target: *target },
+        CTypeKind::Array { elem, len } => Shape::Array {
+            elem: *elem,
+            len: match len {
+                ArrayLen::Fixed(n) => Some(*n),
+                _ => None,
+            },
+        },
+        CTypeKind::Record(_) => Shape::Record,
+        CTypeKind::Enum(_) => match reg.enumeration(id) {
+            Some(def) => shape(reg, def.underlying),
+            None => Shape::Other,
+        },
+        _ => Shape::Other,
+    }
+}
+
+/// A scalar value in transit between representations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar {
+    Int { value: i64, unsigned: bool },
+    Float(f64),
+}
+
+impl Scalar {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Scalar::Int {
+                value,
+                unsigned: true,
+            } => value as u64 as f64,
+            Scalar::Int { value, .. } => value as f64,
+            Scalar::Float(f) => f,
+        }
+    }
+
+    /// The 64-bit integer C would produce converting this value to `int64_t`.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Scalar::Int { value, .. } => value,
+            Scalar::Float(f) => f64_to_i64(f),
+        }
+    }
+
+    /// The value as `uint64_t` bits.
+    pub fn as_u64(self) -> u64 {
+        match self {
+            Scalar::Int { value, .. } => value as u64,
+            Scalar::Float(f) => f64_to_u64(f),
+        }
+    }
+}
+
+/// 2^63 and 2^64 as doubles.
+const TWO_POW_63: f64 = (1u64 << 63) as f64;
+const TWO_POW_64: f64 = TWO_POW_63 * 2.0;
+
+/// `(int64_t)d` as x86-64 computes it: out of range and NaN give `INT64_MIN`.
+pub fn f64_to_i64(d: f64) -> i64 {
+    if (-TWO_POW_63..TWO_POW_63).contains(&d) {
+        d as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// `(uint64_t)d` as LuaJIT computes it on x86-64: values from 2^63 up wrap through
+/// 2^64, values at or below -1 (and NaN) give 2^63, the rest truncate.
+pub fn f64_to_u64(d: f64) -> u64 {
+    if d >= TWO_POW_63 {
+        f64_to_i64(d - TWO_POW_64) as u64
+    } else if d <= -1.0 || d.is_nan() {
+        1 << 63
+    } else {
+        f64_to_i64(d) as u64
+    }
+}
+
+/// `(int32_t)d` as x86-64 computes it: out of range and NaN give `INT32_MIN`.
+fn f64_to_i32(d: f64) -> i32 {
+    if d > -2_147_483_649.0 && d < 2_147_483_648.0 {
+        d as i32
+    } else {
+        i32::MIN
+    }
+}
+
+/// Stores `value` into a number-like C object of `shape` at `dst`, with C's wrapping
+/// conversions (never saturation): through int32 for smaller and signed 32-bit types,
+/// through int64 for `uint32_t` and 64-bit types.
+///
+/// # Safety
+/// `dst` is valid for writing the type's size.
+pub unsafe fn write_scalar(dst: *mut u8, shape: Shape, value: Scalar) {
+    // SAFETY: caller contract.
+    unsafe {
+        match shape {
+            Shape::Bool => dst.write(match value {
+                Scalar::Int { value, .. } => (value != 0) as u8,
+                Scalar::Float(f) => (f != 0.0) as u8,
+            }),
+            Shape::Int { size, signed } => {
+                let bits = match value {
+                    Scalar::Int { value, .. } => value,
+                    Scalar::Float(f) if size < 4 || (size == 4 && signed) => f64_to_i32(f) as i64,
+                    Scalar::Float(f) if size == 8 && !signed => f64_to_u64(f) as i64,
+                    Scalar::Float(f) => f64_to_i64(f),
+                };
+                memory::write_int(dst, size, bits);
+            }
+            Shape::Float { size } => memory::write_float(dst, size, value.as_f64()),
+            Shape::Pointer { .. } => memory::write_address(dst, value.as_u64() as usize),
+            _ => {}
+        }
+    }
+}
+
+/// Reads a number-like or pointer C object as a scalar (a pointer as its address).
+///
+/// # Safety
+/// `src` is valid for reading the type's size.
+pub unsafe fn read_scalar(src: *const u8, shape: Shape) -> Option<Scalar> {
+    // SAFETY: caller contract.
+    unsafe {
+        Some(match shape {
+            Shape::Bool => Scalar::Int {
+                value: (src.read() != 0) as i64,
+                unsigned: false,
+            },
+            Shape::Int { size, signed } => Scalar::Int {
+                value: memory::read_int(src, size, signed),
+                unsigned: !signed && size == 8,
+            },
+            Shape::Float { size } => Scalar::Float(memory::read_float(src, size)),
+            Shape::Pointer { .. } => Scalar::Int {
+                value: memory::read_address(src) as i64,
+                unsigned: true,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// How to read or write one field or element, resolved once and cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    pub ty: CTypeId,
+    pub shape: Shape,
+    /// Size of the object in bytes (0 when unknown).
+    pub size: u32,
+    /// `(unit size, bit position, width)` for a bitfield.
+    pub bit: Option<(u8, u32, u32)>,
+    pub is_const: bool,
+}
+
+impl Access {
+    /// The access plan for an object of type `ty`.
+    pub fn of(reg: &Registry, ty: CTypeId) -> Access {
+        Access {
+            ty,
+            shape: shape(reg, ty),
+            size: reg.size_of(ty).unwrap_or(0) as u32,
+            bit: None,
+            is_const: reg.get(ty).quals.is_const,
+        }
+    }
+}
+
+/// The integer type a 64-bit value of `shape` is boxed as.
+pub fn int64_type(signed: bool) -> CTypeId {
+    if signed {
+        CTypeId::INT64
+    } else {
+        CTypeId::UINT64
+    }
+}
+
+/// Pushes the Luau value of the C object at `src` (LuaJIT "C type → Lua object"):
+/// numbers and booleans for small scalars, a boxed `int64_t`/`uint64_t` for 64-bit
+/// integers, a pointer cdata for pointers, a reference cdata for aggregates.
+/// Allocates for the cdata cases. Uses 1 slot.
+///
+/// # Safety
+/// `l` is live with a free slot; `src` is valid for the access; no Rust value with a
+/// destructor is held by the caller across this call (allocation may raise).
+pub unsafe fn lua_from_c(l: *mut lua_State, tag: c_int, access: Access, src: *mut u8) {
+    // SAFETY: caller contract.
+    unsafe {
+        if let Some((unit, position, width)) = access.bit {
+            let signed = matches!(access.shape, Shape::Int { signed: true, .. });
+            let v = memory::read_bitfield(src, unit, position, width, signed);
+            if access.shape == Shape::Bool {
+                lua::lua_pushboolean(l, (v != 0) as c_int);
+            } else {
+                lua::lua_pushnumber(l, v as f64);
+            }
+            return;
+        }
+        match access.shape {
+            Shape::Bool => lua::lua_pushboolean(l, (src.read() != 0) as c_int),
+            Shape::Int { size: 8, signed } => {
+                let v = memory::read_int(src, 8, signed);
+                let header = object::push_new(l, tag, int64_type(signed), 8, 8);
+                memory::write_int((*header).data, 8, v);
+            }
+            Shape::Int { size, signed } => {
+                lua::lua_pushnumber(l, memory::read_int(src, size, signed) as f64)
+            }
+            Shape::Float { size } => lua::lua_pushnumber(l, memory::read_float(src, size)),
+            Shape::Pointer { .. } => {
+                let address = memory::read_address(src);
+                let header = object::push_new(l, tag, access.ty, size_of::<usize>(), 8);
+                memory::write_address((*header).data, address);
+            }
+            _ => object::push_ref(l, tag, access.ty, src, access.size),
+        }
+    }
+}
+
+/// LuaJIT's name for a Luau value's type in conversion messages.
+///
+/// # Safety
+/// `l` is live and `idx` valid.
+pub unsafe fn lua_type_name(l: *mut lua_State, tag: c_int, reg: &Registry, idx: c_int) -> String {
+    // SAFETY: caller contract; only inspects the stack.
+    unsafe {
+        if let Some(h) = object::to_cdata(l, tag, idx) {
+            return reg.c_name(h.ty);
+        }
+        match lua::lua_type(l, idx) {
+            lua::LUA_TBOOLEAN => "bool".to_string(),
+            t => std::ffi::CStr::from_ptr(lua::lua_typename(l, t))
+                .to_string_lossy()
+                .into_owned(),
+        }
+    }
+}
+
+fn cannot_convert(from: impl Into<String>, reg: &Registry, to: CTypeId, ctx: Context) -> String {
+    ctx.describe(
+        Error::CannotConvert {
+            from: from.into(),
+            to: reg.c_name(to),
+        }
+        .to_string(),
+    )
+}
+
+/// Whether `target` (a pointer's target) is a character type or void, and const: the
+/// pointers a Luau string converts to implicitly (`const char *`, `const void *`).
+fn accepts_string(reg: &Registry, target: CTypeId) -> bool {
+    let t = reg.get(target);
+    t.quals.is_const && matches!(t.kind, CTypeKind::Void | CTypeKind::Int { size: 1, .. })
+}
+
+/// Whether two types are the same once top-level qualifiers are ignored.
+pub fn same_unqualified(reg: &Registry, a: CTypeId, b: CTypeId) -> bool {
+    a == b || reg.get(a).kind == reg.get(b).kind
+}
+
+/// Converts the Luau value at `idx` to C type `ty`, writing it to `dst`
+/// (LuaJIT `lj_cconv_ct_tv`). Only inspects the stack: nothing here allocates.
+///
+/// # Safety
+/// `l` is live, `idx` valid, `dst` valid for writing the type's size (`size` bytes for
+/// a VLA/VLS).
+#[allow(clippy::too_many_arguments)] // LuaJIT's lj_cconv_ct_tv takes as many
+pub unsafe fn c_from_lua(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    ty: CTypeId,
+    dst: *mut u8,
+    size: u64,
+    idx: c_int,
+    ctx: Context,
+) -> Result<(), String> {
+    let sh = shape(reg, ty);
+    // SAFETY: caller contract; every call inspects the stack or writes `dst` within
+    // the type's size.
+    unsafe {
+        match lua::lua_type(l, idx) {
+            lua::LUA_TNUMBER if sh.is_number_like() => {
+                write_scalar(
+                    dst,
+                    sh,
+                    Scalar::Float(lua::lua_tonumberx(l, idx, std::ptr::null_mut())),
+                );
+                Ok(())
+            }
+            lua::LUA_TNUMBER if ctx == Context::Cast && matches!(sh, Shape::Pointer { .. }) => {
+                let n = lua::lua_tonumberx(l, idx, std::ptr::null_mut());
+                write_scalar(
+                    dst,
+                    sh,
+                    Scalar::Int {
+                        value: f64_to_i64(n),
+                        unsigned: false,
+                    },
+                );
+                Ok(())
+            }
+            lua::LUA_TBOOLEAN if sh.is_number_like() => {
+                let b = lua::lua_toboolean(l, idx) != 0;
+                write_scalar(
+                    dst,
+                    sh,
+                    Scalar::Int {
+                        value: b as i64,
+                        unsigned: false,
+                    },
+                );
+                Ok(())
+            }
+            lua::LUA_TNIL | lua::LUA_TNONE if matches!(sh, Shape::Pointer { .. }) => {
+                memory::write_address(dst, 0);
+                Ok(())
+            }
+            lua::LUA_TNIL | lua::LUA_TNONE if ctx == Context::Cast && sh.is_number_like() => {
+                write_scalar(
+                    dst,
+                    sh,
+                    Scalar::Int {
+                        value: 0,
+                        unsigned: false,
+                    },
+                );
+                Ok(())
+            }
+            lua::LUA_TSTRING => {
+                let mut len = 0usize;
+                let bytes = lua::lua_tolstring(l, idx, &mut len).cast::<u8>();
+                match sh {
+                    Shape::Pointer { target }
+                        if ctx == Context::Cast || accepts_string(reg, target) =>
+                    {
+                        memory::write_address(dst, bytes as usize);
+                        Ok(())
+                    }
+                    Shape::Int { .. } if ctx == Context::Cast => {
+                        write_scalar(
+                            dst,
+                            sh,
+                            Scalar::Int {
+                                value: bytes as i64,
+                                unsigned: true,
+                            },
+                        );
+                        Ok(())
+                    }
+                    Shape::Int { .. } if reg.enumeration(ty).is_some() => {
+                        let name = std::slice::from_raw_parts(bytes, len);
+                        let def = reg.enumeration(ty).expect("checked");
+                        match def.constants.iter().find(|(n, _)| n.as_bytes() == name) {
+                            Some((_, v)) => {
+                                write_scalar(
+                                    dst,
+                                    sh,
+                                    Scalar::Int {
+                                        value: *v,
+                                        unsigned: false,
+                                    },
+                                );
+                                Ok(())
+                            }
+                            None => Err(cannot_convert("string", reg, ty, ctx)),
+                        }
+                    }
+                    Shape::Array {
+                        elem,
+                        len: array_len,
+                    } if ctx != Context::Cast
+                        && matches!(reg.get(elem).kind, CTypeKind::Int { size: 1, .. }) =>
+                    {
+                        // A string initializes a char array: its bytes, then a NUL if
+                        // there is room (LuaJIT "Initializers").
+                        let room = array_len.unwrap_or(size) as usize;
+                        let n = len.min(room);
+                        std::ptr::copy_nonoverlapping(bytes, dst, n);
+                        if n < room {
+                            dst.add(n).write(0);
+                        }
+                        Ok(())
+                    }
+                    _ => Err(cannot_convert("string", reg, ty, ctx)),
+                }
+            }
+            lua::LUA_TLIGHTUSERDATA => {
+                let address = lua::lua_tolightuserdata(l, idx) as usize;
+                match sh {
+                    Shape::Pointer { .. } => {
+                        memory::write_address(dst, address);
+                        Ok(())
+                    }
+                    Shape::Int { .. } if ctx == Context::Cast => {
+                        write_scalar(
+                            dst,
+                            sh,
+                            Scalar::Int {
+                                value: address as i64,
+                                unsigned: true,
+                            },
+                        );
+                        Ok(())
+                    }
+                    _ => Err(cannot_convert("userdata", reg, ty, ctx)),
+                }
+            }
+            lua::LUA_TBUFFER => {
+                let mut len = 0usize;
+                let address = lua::lua_tobuffer(l, idx, &mut len) as usize;
+                match sh {
+                    Shape::Pointer { .. } => {
+                        memory::write_address(dst, address);
+                        Ok(())
+                    }
+                    _ => Err(cannot_convert("buffer", reg, ty, ctx)),
+                }
+            }
+            lua::LUA_TVECTOR if ctx != Context::Cast && is_three_floats(reg, ty, sh) => {
+                let v = lua::lua_tovector(l, idx);
+                std::ptr::copy_nonoverlapping(v.cast::<u8>(), dst, 12);
+                Ok(())
+            }
+            lua::LUA_TUSERDATA => match object::to_cdata(l, tag, idx) {
+                Some(src) => c_from_c(reg, ty, dst, src, ctx),
+                None => Err(cannot_convert("userdata", reg, ty, ctx)),
+            },
+            lua::LUA_TTABLE
+                if ctx != Context::Cast && matches!(sh, Shape::Array { .. } | Shape::Record) =>
+            {
+                // A table initializes the whole aggregate: what it leaves out is zero.
+                let whole = reg.size_of(ty).unwrap_or(size);
+                std::ptr::write_bytes(dst, 0, whole as usize);
+                init::table_init(l, tag, reg, ty, dst, whole, idx)
+            }
+            _ => Err(cannot_convert(
+                lua_type_name(l, tag, reg, idx),
+                reg,
+                ty,
+                ctx,
+            )),
+        }
+    }
+}
+
+/// `float[3]` or a struct of exactly three floats: what a Luau vector converts to.
+fn is_three_floats(reg: &Registry, ty: CTypeId, sh: Shape) -> bool {
+    let is_float = |id: CTypeId| matches!(reg.get(id).kind, CTypeKind::Float { size: 4 });
+    match sh {
+        Shape::Array { elem, len: Some(3) } => is_float(elem),
+        Shape::Record => reg.record(ty).is_some_and(|def| {
+            def.size == 12
+                && def.fields.len() == 3
+                && def.fields.iter().all(|f| f.bit.is_none() && is_float(f.ty))
+        }),
+        _ => false,
+    }
+}
+
+/// The target of a pointer-like type: a pointer's target or an array's element.
+fn pointee(sh: Shape) -> Option<CTypeId> {
+    match sh {
+        Shape::Pointer { target } => Some(target),
+        Shape::Array { elem, .. } => Some(elem),
+        _ => None,
+    }
+}
+
+/// LuaJIT's implicit pointer conversion check: the same target (qualifiers may only be
+/// added), or void on either side.
+fn pointer_compatible(reg: &Registry, to: CTypeId, from: CTypeId) -> bool {
+    let (t, f) = (reg.get(to), reg.get(from));
+    if f.quals.is_const && !t.quals.is_const {
+        return false;
+    }
+    matches!(t.kind, CTypeKind::Void) || matches!(f.kind, CTypeKind::Void) || t.kind == f.kind
+}
+
+/// Converts the C object of cdata `src` to type `ty` at `dst` (LuaJIT `lj_cconv_ct_ct`).
+///
+/// # Safety
+/// `dst` is valid for writing `ty`'s size; `src.data` is valid for its type.
+pub unsafe fn c_from_c(
+    reg: &Registry,
+    ty: CTypeId,
+    dst: *mut u8,
+    src: &Header,
+    ctx: Context,
+) -> Result<(), String> {
+    let to = shape(reg, ty);
+    let from = shape(reg, src.ty);
+    let fail = || Err(cannot_convert(reg.c_name(src.ty), reg, ty, ctx));
+    // SAFETY: caller contract; reads stay within src's object, writes within dst's.
+    unsafe {
+        match (to, from) {
+            (
+                Shape::Bool | Shape::Int { .. } | Shape::Float { .. },
+                Shape::Bool | Shape::Int { .. } | Shape::Float { .. },
+            ) => {
+                let value = read_scalar(src.data, from).expect("number-like");
+                write_scalar(dst, to, value);
+                Ok(())
+            }
+            (Shape::Int { .. }, Shape::Pointer { .. }) if ctx == Context::Cast => {
+                write_scalar(dst, to, read_scalar(src.data, from).expect("pointer"));
+                Ok(())
+            }
+            (Shape::Int { .. }, Shape::Array { .. }) if ctx == Context::Cast => {
+                write_scalar(
+                    dst,
+                    to,
+                    Scalar::Int {
+                        value: src.data as i64,
+                        unsigned: true,
+                    },
+                );
+                Ok(())
+            }
+            (Shape::Pointer { .. }, Shape::Int { .. }) if ctx == Context::Cast => {
+                write_scalar(dst, to, read_scalar(src.data, from).expect("integer"));
+                Ok(())
+            }
+            (Shape::Pointer { target }, Shape::Pointer { .. } | Shape::Array { .. }) => {
+                let from_target = pointee(from).expect("pointer-like");
+                if ctx != Context::Cast && !pointer_compatible(reg, target, from_target) {
+                    return fail();
+                }
+                let address = if let Shape::Pointer { .. } = from {
+                    memory::read_address(src.data)
+                } else {
+                    src.data as usize
+                };
+                memory::write_address(dst, address);
+                Ok(())
+            }
+            (Shape::Pointer { target }, Shape::Record | Shape::Other) => {
+                // An aggregate passed where a pointer to it is expected: its address.
+                if ctx != Context::Cast && !pointer_compatible(reg, target, src.ty) {
+                    return fail();
+                }
+                memory::write_address(dst, src.data as usize);
+                Ok(())
+            }
+            (Shape::Array { .. } | Shape::Record | Shape::Other, _)
+                if ctx != Context::Cast && same_unqualified(reg, ty, src.ty) =>
+            {
+                let size = reg
+                    .size_of(ty)
+                    .unwrap_or(src.size as u64)
+                    .min(src.size as u64);
+                std::ptr::copy(src.data, dst, size as usize);
+                Ok(())
+            }
+            _ => fail(),
+        }
+    }
+}
+
+/// Converts the Luau value at `idx` for a bitfield and stores its low bits
+/// (LuaJIT `lj_cconv_bf_tv`): truncation, as C.
+///
+/// # Safety
+/// As [`c_from_lua`]; `dst` is the bitfield's storage unit.
+pub unsafe fn bitfield_from_lua(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    access: Access,
+    dst: *mut u8,
+    idx: c_int,
+) -> Result<(), String> {
+    let (unit, position, width) = access.bit.expect("a bitfield");
+    let mut value = [0u8; 8];
+    // SAFETY: the scratch holds any integer; caller contract for the rest.
+    unsafe {
+        c_from_lua(
+            l,
+            tag,
+            reg,
+            access.ty,
+            value.as_mut_ptr(),
+            8,
+            idx,
+            Context::Init,
+        )?;
+        let bits = match access.shape {
+            Shape::Int { size, signed } => memory::read_int(value.as_ptr(), size, signed),
+            _ => value[0] as i64,
+        };
+        memory::write_bitfield(dst, unit, position, width, bits);
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Finalizers (`ffi.gc`, metatype `__gc`) as design.md §4.3: the cdata destructor only
+//! queues a copy of the collected value; the queue is drained at the next safe point,
+//! the VM interrupt, which is installed only while the queue is non-empty and chains the
+//! host's previous interrupt.
+
+use super::object::{self, Header};
+use crate::ctype::CTypeId;
+use mlua::ffi::{self as lua, lua_State};
+use std::cell::{Cell, RefCell};
+use std::ffi::c_int;
+use std::sync::Mutex;
+
+/// A collected cdata whose Luau finalizer has yet to run.
+pub struct Pending {
+    /// Index of the finalizer function in the finalizer table.
+    pub slot: u32,
+    pub ty: CTypeId,
+    /// The collected value was a reference: `bytes` is empty and `address` is kept.
+    pub address: Option<usize>,
+    pub bytes: Vec<u8>,
+}
+
+/// Per-state finalizer bookkeeping (part of the module state).
+pub struct Finalizers {
+    /// `lua_ref` of the table slot → finalizer function.
+    pub table_ref: Cell<c_int>,
+    next_slot: Cell<u32>,
+    queue: RefCell<Vec<Pending>>,
+    hook_installed: Cell<bool>,
+    previous_interrupt: Cell<Option<Interrupt>>,
+    /// Tag and alignment source for rebuilding values: set at load.
+    pub cdata_tag: Cell<c_int>,
+}
+
+type Interrupt = unsafe extern "C-unwind" fn(*mut lua_State, c_int);
+
+impl Default for Finalizers {
+    fn default() -> Self {
+        Finalizers {
+            table_ref: Cell::new(0),
+            next_slot: Cell::new(1),
+            queue: RefCell::new(Vec::new()),
+            hook_installed: Cell::new(false),
+            previous_interrupt: Cell::new(None),
+            cdata_tag: Cell::new(0),
+        }
+    }
+}
+
+impl Finalizers {
+    /// A fresh slot number for a finalizer function.
+    pub fn new_slot(&self) -> u32 {
+        let slot = self.next_slot.get();
+        self.next_slot.set(slot.wrapping_add(1).max(1));
+        slot
+    }
+
+    pub fn has_pending(&self) -> bool {
+        self.queue.try_borrow().is_ok_and(|q| !q.is_empty())
+    }
+}
+
+/// The per-state finalizer data of every loaded state, keyed by the state's callbacks
+/// address (shared by all threads of one Luau state). The destructor has no upvalue, so
+/// this is how it finds its queue.
+static STATES: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+
+fn lookup(key: usize) -> Option<&'static Finalizers> {
+    let states = STATES.lock().unwrap_or_else(|e| e.into_inner());
+    states.iter().find(|(k, _)| *k == key).map(|&(_, f)| {
+        // SAFETY: registered by `register` from a leaked (never freed) Finalizers.
+        unsafe { &*(f as *const Finalizers) }
+    })
+}
+
+/// Registers the finalizer data of the state `l` belongs to.
+///
+/// # Safety
+/// `l` is live.
+pub unsafe fn register(l: *mut lua_State, finalizers: &'static Finalizers) {
+    // SAFETY: lua_callbacks only returns the address of the state's callback table.
+    let key = unsafe { lua::lua_callbacks(l) } as usize;
+    let mut states = STATES.lock().unwrap_or_else(|e| e.into_inner());
+    states.retain(|(k, _)| *k != key);
+    states.push((key, finalizers as *const Finalizers as usize));
+}
+
+/// The cdata destructor: queues the value of a cdata that has a finalizer. Never
+/// panics, never calls into the VM (it only writes the interrupt pointer).
+///
+/// # Safety
+/// Called by Luau for a userdata with the cdata tag.
+pub unsafe extern "C" fn destroy(l: *mut lua_State, block: *mut std::ffi::c_void) {
+    // SAFETY: the block starts with a Header (push_new/push_ref).
+    let header: &Header = unsafe { object::header_of_block(block) };
+    if header.finalizer == 0 {
+        return;
+    }
+    // SAFETY: lua_callbacks returns the state's callback table; reading it is safe.
+    let callbacks = unsafe { lua::lua_callbacks(l) };
+    let Some(finalizers) = lookup(callbacks as usize) else {
+        return;
+    };
+    let pending = if header.is_ref() {
+        Pending {
+            slot: header.finalizer,
+            ty: header.ty,
+            address: Some(header.data as usize),
+            bytes: Vec::new(),
+        }
+    } else {
+        // SAFETY: a value cdata's data holds `size` bytes inside the block being freed.
+        let bytes =
+            unsafe { std::slice::from_raw_parts(header.data, header.size as usize) }.to_vec();
+        Pending {
+            slot: header.finalizer,
+            ty: header.ty,
+            address: None,
+            bytes,
+        }
+    };
+    let Ok(mut queue) = finalizers.queue.try_borrow_mut() else {
+        return;
+    };
+    queue.push(pending);
+    drop(queue);
+    if !finalizers.hook_installed.get() {
+        // SAFETY: the callbacks table lives as long as the state; we only swap a pointer.
+        unsafe {
+            finalizers.previous_interrupt.set((*callbacks).interrupt);
+            (*callbacks).interrupt = Some(interrupt_hook);
+        }
+        finalizers.hook_installed.set(true);
+    }
+}
+
+/// The interrupt installed while finalizers are queued: calls the host's previous hook,
+/// then (at a VM safepoint, not inside the GC) puts it back and runs the queue.
+unsafe extern "C-unwind" fn interrupt_hook(l: *mut lua_State, gc: c_int) {
+    // SAFETY: l is the interrupted state; callbacks belong to it.
+    let callbacks = unsafe { lua::lua_callbacks(l) };
+    let Some(finalizers) = lookup(callbacks as usize) else {
+        return;
+    };
+    let previous = finalizers.previous_interrupt.get();
+    if gc < 0 {
+        // SAFETY: restoring the host's hook before anything can run.
+        unsafe { (*callbacks).interrupt = previous };
+        finalizers.hook_installed.set(false);
+    }
+    if let Some(previous) = previous {
+        // SAFETY: the host's own hook, called as Luau would have called it.
+        unsafe { previous(l, gc) };
+    }
+    if gc < 0 {
+        // SAFETY: a VM safepoint: calling Luau functions is allowed here.
+        unsafe { run_pending(l, finalizers, |_| 16) };
+    }
+}
+
+/// Runs every queued finalizer (protected; an error is reported on stderr, as LuaJIT
+/// reports errors in finalizers). `align_of` gives the alignment for rebuilt values.
+///
+/// # Safety
+/// `l` is live at a point where Luau functions may be called.
+pub unsafe fn run_pending(
+    l: *mut lua_State,
+    finalizers: &Finalizers,
+    align_of: impl Fn(CTypeId) -> u32,
+) {
+    loop {
+        let batch = match finalizers.queue.try_borrow_mut() {
+            Ok(mut q) if !q.is_empty() => std::mem::take(&mut *q),
+            _ => return,
+        };
+        for pending in batch {
+            // SAFETY: l is live at a safe point; 3 slots are checked; every push is
+            // popped (pcall consumes function and argument).
+            unsafe {
+                if lua::lua_checkstack(l, 4) == 0 {
+                    return;
+                }
+                lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, finalizers.table_ref.get() as _);
+                lua::lua_rawgeti(l, -1, pending.slot as _);
+                lua::lua_pushnil(l);
+                lua::lua_rawseti(l, -3, pending.slot as _);
+                if lua::lua_type(l, -1) != lua::LUA_TFUNCTION {
+                    lua::lua_settop(l, -3);
+                    continue;
+                }
+                let tag = finalizers.cdata_tag.get();
+                match pending.address {
+                    Some(address) => object::push_ref(l, tag, pending.ty, address as *mut u8, 0),
+                    None => {
+                        let h = object::push_new(
+                            l,
+                            tag,
+                            pending.ty,
+                            pending.bytes.len(),
+                            align_of(pending.ty),
+                        );
+                        std::ptr::copy_nonoverlapping(
+                            pending.bytes.as_ptr(),
+                            (*h).data,
+                            pending.bytes.len(),
+                        );
+                    }
+                }
+                if lua::lua_pcall(l, 1, 0, 0) != 0 {
+                    let mut len = 0usize;
+                    let msg = lua::lua_tolstring(l, -1, &mut len);
+                    let text = if msg.is_null() {
+                        "?".into()
+                    } else {
+                        String::from_utf8_lossy(std::slice::from_raw_parts(msg.cast::<u8>(), len))
+                            .into_owned()
+                    };
+                    eprintln!("luau-ffi: error in finalizer: {text}");
+                    lua::lua_settop(l, -2);
+                }
+                lua::lua_settop(l, -2);
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Indexing cdata: resolving `cd.name` to a field and `cd[i]` to an element, with a
+//! direct-mapped cache of field lookups keyed by (C type, key string address) so the hot
+//! path never touches the registry. Struct fields, transparent anonymous members,
+//! bitfields and `p.x` through a pointer to a struct (LuaJIT "Indexing a cdata object").
+
+use super::convert::{shape, Access, Shape};
+use crate::ctype::{CTypeId, Registry};
+use crate::error::Error;
+use std::cell::Cell;
+
+/// Where a named field is, relative to a cdata of some type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldPlan {
+    pub access: Access,
+    pub offset: u64,
+    /// The cdata is a pointer to the struct: load the address first.
+    pub through_pointer: bool,
+}
+
+/// Where numbered elements are, relative to a cdata of some type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ElementPlan {
+    pub access: Access,
+    pub elem_size: u64,
+    pub through_pointer: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    ty: u32,
+    key: usize,
+    plan: FieldPlan,
+}
+
+const CACHE_SLOTS: usize = 512;
+
+/// Field lookups already resolved. The caller anchors each cached key string so its
+/// address is never reused for another string.
+pub struct FieldCache {
+    slots: Box<[Cell<Option<Slot>>]>,
+    last_element: Cell<Option<(u32, ElementPlan)>>,
+}
+
+impl Default for FieldCache {
+    fn default() -> Self {
+        FieldCache {
+            slots: (0..CACHE_SLOTS).map(|_| Cell::new(None)).collect(),
+            last_element: Cell::new(None),
+        }
+    }
+}
+
+fn slot_of(ty: CTypeId, key: usize) -> usize {
+    ((key >> 3) ^ (ty.0 as usize).wrapping_mul(0x9E37_79B9)) % CACHE_SLOTS
+}
+
+impl FieldCache {
+    #[inline]
+    pub fn field(&self, ty: CTypeId, key: usize) -> Option<FieldPlan> {
+        match self.slots[slot_of(ty, key)].get() {
+            Some(s) if s.ty == ty.0 && s.key == key => Some(s.plan),
+            _ => None,
+        }
+    }
+
+    pub fn put_field(&self, ty: CTypeId, key: usize, plan: FieldPlan) {
+        self.slots[slot_of(ty, key)].set(Some(Slot {
+            ty: ty.0,
+            key,
+            plan,
+        }));
+    }
+
+    #[inline]
+    pub fn element(&self, ty: CTypeId) -> Option<ElementPlan> {
+        match self.last_element.get() {
+            Some((t, plan)) if t == ty.0 => Some(plan),
+            _ => None,
+        }
+    }
+
+    pub fn put_element(&self, ty: CTypeId, plan: ElementPlan) {
+        self.last_element.set(Some((ty.0, plan)));
+    }
+}
+
+/// Resolves `cd.name` for a cdata of type `ty`: a member of the struct/union, or of the
+/// struct a pointer points to. `Err` carries LuaJIT's message.
+pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPlan, String> {
+    let (record, through_pointer) = match shape(reg, ty) {
+        Shape::Record => (ty, false),
+        Shape::Pointer { target } if shape(reg, target) == Shape::Record => (target, true),
+        _ => {
+            return Err(Error::NoMember {
+                ty: reg.c_name(ty),
+                name: name.to_string(),
+            }
+            .to_string())
+        }
+    };
+    let Some(field) = reg.field(record, name) else {
+        return Err(Error::NoMember {
+            ty: reg.c_name(record),
+            name: name.to_string(),
+        }
+        .to_string());
+    };
+    let mut access = Access::of(reg, field.ty);
+    access.is_const |= reg.get(record).quals.is_const;
+    if let Some((position, width)) = field.bit {
+        access.bit = Some((access.size as u8, position, width));
+    }
+    Ok(FieldPlan {
+        access,
+        offset: field.offset,
+        through_pointer,
+    })
+}
+
+/// Resolves `cd[i]` for a cdata of type `ty`: an array or a pointer.
+pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, String> {
+    let (elem, through_pointer) = match shape(reg, ty) {
+        Shape::Array { elem, .. } => (elem, false),
+        Shape::Pointer { target } => (target, true),
+        _ => {
+            return Err(Error::CannotIndexWith {
+                ty: reg.c_name(ty),
+                key: "number".into(),
+            }
+            .to_string())
+        }
+    };
+    let Some(elem_size) = reg.size_of(elem).filter(|&s| s > 0) else {
+        return Err(Error::CannotIndex { ty: reg.c_name(ty) }.to_string());
+    };
+    Ok(ElementPlan {
+        access: Access::of(reg, elem),
+        elem_size,
+        through_pointer,
+    })
+}

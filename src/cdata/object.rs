@@ -1,0 +1,115 @@
+//! The cdata userdata block: a header then the C object, allocated by Luau under our tag
+//! so that Luau frees it exactly once, when it is collected.
+//!
+//! | offset | field       | meaning                                                    |
+//! |--------|-------------|------------------------------------------------------------|
+//! | 0      | `data`      | address of the C object (inside this block, or elsewhere)  |
+//! | 8      | `ty`        | its C type                                                 |
+//! | 12     | `flags`     | [`IS_REF`]: a reference to memory the block does not own   |
+//! | 16     | `size`      | bytes of the object (VLA/VLS: as allocated)                |
+//! | 20     | `finalizer` | `ffi.gc` finalizer slot, 0 when none                       |
+//! | 24     | payload     | the object itself (value cdata), aligned as its type needs |
+
+use crate::ctype::CTypeId;
+use mlua::ffi::{self as lua, lua_State};
+use std::ffi::{c_int, c_void};
+
+/// The header every cdata block starts with; see the module table.
+#[repr(C)]
+pub struct Header {
+    pub data: *mut u8,
+    pub ty: CTypeId,
+    pub flags: u32,
+    pub size: u32,
+    pub finalizer: u32,
+}
+
+/// The cdata refers to C memory it does not own (a field or element, `cdata<T &>`).
+pub const IS_REF: u32 = 1;
+
+const HEADER_SIZE: usize = size_of::<Header>();
+/// Alignment Luau guarantees for a userdata block's data.
+const BLOCK_ALIGN: usize = 8;
+
+impl Header {
+    pub fn is_ref(&self) -> bool {
+        self.flags & IS_REF != 0
+    }
+}
+
+/// Allocates a zero-filled value cdata of `size` bytes aligned to `align` and pushes it.
+/// Raises a Luau memory error when the block cannot be allocated. Uses 1 slot.
+///
+/// # Safety
+/// `l` is a live state with a free slot; `tag` is the cdata tag with its metatable
+/// registered. The caller holds no value with a destructor (allocation may raise).
+pub unsafe fn push_new(
+    l: *mut lua_State,
+    tag: c_int,
+    ty: CTypeId,
+    size: usize,
+    align: u32,
+) -> *mut Header {
+    let extra = (align as usize).saturating_sub(BLOCK_ALIGN);
+    // SAFETY: caller contract; the block is at least HEADER_SIZE + size + extra bytes,
+    // so the aligned payload and the header fit, and both are written before any read.
+    unsafe {
+        let block = lua::lua_newuserdatataggedwithmetatable(l, HEADER_SIZE + size + extra, tag)
+            .cast::<u8>();
+        let mut data = block.add(HEADER_SIZE);
+        if extra > 0 {
+            data = data.add(data.align_offset(align as usize));
+        }
+        std::ptr::write_bytes(data, 0, size);
+        let header = block.cast::<Header>();
+        header.write(Header {
+            data,
+            ty,
+            flags: 0,
+            size: size as u32,
+            finalizer: 0,
+        });
+        header
+    }
+}
+
+/// Pushes a reference cdata to the C object of type `ty` at `address`. Uses 1 slot.
+///
+/// # Safety
+/// As [`push_new`].
+pub unsafe fn push_ref(l: *mut lua_State, tag: c_int, ty: CTypeId, address: *mut u8, size: u32) {
+    // SAFETY: caller contract; the block is exactly a header, written before any read.
+    unsafe {
+        let header = lua::lua_newuserdatataggedwithmetatable(l, HEADER_SIZE, tag).cast::<Header>();
+        header.write(Header {
+            data: address,
+            ty,
+            flags: IS_REF,
+            size,
+            finalizer: 0,
+        });
+    }
+}
+
+/// The header of the cdata at `idx`, or None for any other value.
+///
+/// # Safety
+/// `l` is a live state and `idx` a valid index; the reference must not outlive the
+/// value's presence on the stack.
+pub unsafe fn to_cdata<'a>(l: *mut lua_State, tag: c_int, idx: c_int) -> Option<&'a mut Header> {
+    // SAFETY: lua_touserdatatagged returns NULL unless the value is a userdata with our
+    // tag, and every such block starts with a Header written by push_new/push_ref.
+    unsafe {
+        let block = lua::lua_touserdatatagged(l, idx, tag).cast::<Header>();
+        block.as_mut()
+    }
+}
+
+/// The header of a cdata block handed to the destructor.
+///
+/// # Safety
+/// `block` is the data pointer of a userdata with the cdata tag.
+pub unsafe fn header_of_block<'a>(block: *mut c_void) -> &'a Header {
+    // SAFETY: caller contract.
+    unsafe { &*block.cast::<Header>() }
+}

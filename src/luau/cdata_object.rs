@@ -1,0 +1,959 @@
+//! The cdata metatable: indexing, arithmetic, comparisons, `tostring`, length, call,
+//! concatenation and iteration of cdata, each consulting the type's `ffi.metatype`
+//! where LuaJIT does. All cdata share one metatable, hence the same `__eq`/`__lt`/`__le`.
+//! Also the cdata side of the API: `ffi.new`/`ctype(...)`, metatype lookup, finalizers.
+
+use super::stack::{self, State};
+use super::state::ModuleState;
+use crate::cdata::arith::{self, ArithOp, ArithResult, CompareOp, Operand};
+use crate::cdata::convert::{
+    self, bitfield_from_lua, c_from_lua, f64_to_i64, lua_from_c, write_scalar, Access, Context,
+    Scalar, Shape,
+};
+use crate::cdata::index::{resolve_element, resolve_field, ElementPlan, FieldPlan};
+use crate::cdata::{finalizer, init, memory, object};
+use crate::ctype::{CTypeId, CTypeKind, Registry};
+use crate::error::Error;
+use mlua::ffi as lua;
+use std::ffi::{c_int, CStr};
+
+/// Registers the cdata metatable for `st.cdata_tag` and claims the tag with the cdata
+/// destructor.
+///
+/// # Safety
+/// `l` is live with 4 free slots; the tag is unclaimed.
+pub unsafe fn register_metatable(l: State, st: &'static ModuleState) {
+    let up = st.as_upvalue();
+    let tag = st.cdata_tag.get();
+    // SAFETY: caller contract; each helper uses at most 2 slots above the metatable.
+    unsafe {
+        lua::lua_setuserdatadtor(l, tag, Some(finalizer::destroy));
+        lua::lua_createtable(l, 0, 24);
+        let mt = lua::lua_absindex(l, -1);
+        stack::push_str(l, "cdata");
+        lua::lua_rawsetfield(l, mt, c"__type".as_ptr());
+        stack::push_str(l, "ffi");
+        lua::lua_rawsetfield(l, mt, c"__metatable".as_ptr());
+        let methods: [(&CStr, stack::CFunction); 19] = [
+            (c"__index", cdata_index),
+            (c"__newindex", cdata_newindex),
+            (c"__eq", cdata_eq),
+            (c"__lt", cdata_lt),
+            (c"__le", cdata_le),
+            (c"__add", cdata_add),
+            (c"__sub", cdata_sub),
+            (c"__mul", cdata_mul),
+            (c"__div", cdata_div),
+            (c"__idiv", cdata_idiv),
+            (c"__mod", cdata_mod),
+            (c"__pow", cdata_pow),
+            (c"__unm", cdata_unm),
+            (c"__tostring", cdata_tostring),
+            (c"__len", cdata_len),
+            (c"__call", cdata_call),
+            (c"__concat", cdata_concat),
+            (c"__iter", cdata_iter),
+            (c"__namecall", cdata_namecall),
+        ];
+        for (name, f) in methods {
+            stack::set_function(l, mt, name, f, up);
+        }
+        lua::lua_setreadonly(l, mt, 1);
+        lua::lua_setuserdatametatable(l, tag);
+    }
+}
+
+// ----- metatypes ----------------------------------------------------------------------
+
+/// The type whose metatype applies to cdata of type `ty`: its own (unqualified), or,
+/// for a pointer to a struct/union, the struct's (LuaJIT: a struct's metatype applies to
+/// pointers to it).
+pub fn metatype_key(st: &ModuleState, reg: &Registry, ty: CTypeId) -> Option<CTypeId> {
+    if st.has_metatype.borrow().is_empty() {
+        return None;
+    }
+    let own = reg.find_unqualified(ty);
+    if st.metatype_set(own) {
+        return Some(own);
+    }
+    if let CTypeKind::Pointer { target } = reg.get(ty).kind {
+        let target = reg.find_unqualified(target);
+        if reg.record(target).is_some() && st.metatype_set(target) {
+            return Some(target);
+        }
+    }
+    None
+}
+
+/// Pushes `name` of the metatype of the cdata at `idx`, when there is one and it is
+/// not nil; pushes nothing otherwise. Allocates (the name string).
+///
+/// # Safety
+/// `l` is live with 3 free slots; no registry borrow is held.
+pub unsafe fn push_metamethod(l: State, st: &ModuleState, idx: c_int, name: &CStr) -> bool {
+    // SAFETY: caller contract; only our tagged blocks are read.
+    unsafe {
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) else {
+            return false;
+        };
+        let ty = h.ty;
+        let key = metatype_key(st, &st.registry.borrow(), ty);
+        match key {
+            Some(key) => push_metatype_field(l, st, key, name),
+            None => false,
+        }
+    }
+}
+
+/// Pushes `metatype(key)[name]` unless nil. Returns whether it pushed.
+///
+/// # Safety
+/// As [`push_metamethod`].
+pub unsafe fn push_metatype_field(l: State, st: &ModuleState, key: CTypeId, name: &CStr) -> bool {
+    // SAFETY: caller contract; 3 values pushed, 2 or 3 popped.
+    unsafe {
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.metatypes_ref.get() as _);
+        lua::lua_rawgeti(l, -1, key.0 as _);
+        if lua::lua_type(l, -1) != lua::LUA_TTABLE {
+            lua::lua_settop(l, -3);
+            return false;
+        }
+        lua::lua_rawgetfield(l, -1, name.as_ptr());
+        if lua::lua_type(l, -1) == lua::LUA_TNIL {
+            lua::lua_settop(l, -4);
+            return false;
+        }
+        lua::lua_replace(l, -3);
+        lua::lua_settop(l, -2);
+        true
+    }
+}
+
+/// Calls the function on top of the stack with the values at `args` and returns all
+/// its results. Errors propagate as Luau errors.
+///
+/// # Safety
+/// `l` is live inside a metamethod; the caller holds nothing with a destructor.
+unsafe fn call_with(l: State, args: &[c_int]) -> c_int {
+    // SAFETY: caller contract.
+    unsafe {
+        let base = lua::lua_gettop(l) - 1;
+        lua::lua_rawcheckstack(l, args.len() as c_int);
+        for &a in args {
+            lua::lua_pushvalue(l, a);
+        }
+        lua::lua_call(l, args.len() as c_int, lua::LUA_MULTRET);
+        lua::lua_gettop(l) - base
+    }
+}
+
+// ----- indexing -----------------------------------------------------------------------
+
+/// The address a field or element plan refers to, or the NULL-dereference error.
+///
+/// # Safety
+/// `data` is the cdata's object.
+#[inline]
+unsafe fn base_address(data: *mut u8, through_pointer: bool) -> *mut u8 {
+    if through_pointer {
+        // SAFETY: a pointer cdata's data holds an address.
+        unsafe { memory::read_address(data) as *mut u8 }
+    } else {
+        data
+    }
+}
+
+fn null_error(st: &ModuleState, ty: CTypeId) -> String {
+    Error::NullDereference {
+        ty: st.registry.borrow().c_name(ty),
+    }
+    .to_string()
+}
+
+/// Where `cd[key]` is, for the key at stack index 2: (access plan, address).
+/// `Ok(None)`: the key names nothing (the message is in the Err of the inner lookup).
+///
+/// # Safety
+/// `l` live inside a metamethod with the cdata at 1 and the key at 2.
+#[inline]
+unsafe fn locate(
+    l: State,
+    st: &ModuleState,
+    ty: CTypeId,
+    data: *mut u8,
+) -> Result<(Access, *mut u8), String> {
+    // SAFETY: caller contract; stack reads only, plus anchoring a key string.
+    unsafe {
+        match lua::lua_type(l, 2) {
+            lua::LUA_TSTRING => {
+                let mut len = 0usize;
+                let key = lua::lua_tolstring(l, 2, &mut len);
+                let plan = match st.field_cache.field(ty, key as usize) {
+                    Some(plan) => plan,
+                    None => {
+                        let name = std::slice::from_raw_parts(key.cast::<u8>(), len);
+                        let name = String::from_utf8_lossy(name);
+                        let plan: FieldPlan = resolve_field(&st.registry.borrow(), ty, &name)?;
+                        anchor_key(l, st);
+                        st.field_cache.put_field(ty, key as usize, plan);
+                        plan
+                    }
+                };
+                let base = base_address(data, plan.through_pointer);
+                if base.is_null() {
+                    return Err(null_error(st, ty));
+                }
+                Ok((plan.access, base.wrapping_add(plan.offset as usize)))
+            }
+            lua::LUA_TNUMBER => {
+                let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
+                element(st, ty, data, index)
+            }
+            _ => {
+                if let Some(key) = object::to_cdata(l, st.cdata_tag.get(), 2) {
+                    let sh = convert::shape(&st.registry.borrow(), key.ty);
+                    if let (Shape::Int { .. } | Shape::Bool, Some(v)) =
+                        (sh, convert::read_scalar(key.data, sh))
+                    {
+                        return element(st, ty, data, v.as_i64());
+                    }
+                }
+                let reg = st.registry.borrow();
+                let key = match object::to_cdata(l, st.cdata_tag.get(), 2) {
+                    Some(k) => reg.c_name(k.ty),
+                    None => stack::type_name(l, 2).to_string(),
+                };
+                Err(Error::CannotIndexWith {
+                    ty: reg.c_name(ty),
+                    key,
+                }
+                .to_string())
+            }
+        }
+    }
+}
+
+/// Element `index` of an array or pointer cdata.
+///
+/// # Safety
+/// `data` is the cdata's object.
+#[inline]
+unsafe fn element(
+    st: &ModuleState,
+    ty: CTypeId,
+    data: *mut u8,
+    index: i64,
+) -> Result<(Access, *mut u8), String> {
+    let plan: ElementPlan = match st.field_cache.element(ty) {
+        Some(plan) => plan,
+        None => {
+            let plan = resolve_element(&st.registry.borrow(), ty)?;
+            st.field_cache.put_element(ty, plan);
+            plan
+        }
+    };
+    // SAFETY: caller contract.
+    let base = unsafe { base_address(data, plan.through_pointer) };
+    if base.is_null() {
+        return Err(null_error(st, ty));
+    }
+    Ok((
+        plan.access,
+        base.wrapping_offset(index.wrapping_mul(plan.elem_size as i64) as isize),
+    ))
+}
+
+/// Keeps the key string at 2 alive for as long as the state, so that its address in the
+/// field cache is never another string's.
+///
+/// # Safety
+/// `l` live with 3 free slots.
+unsafe fn anchor_key(l: State, st: &ModuleState) {
+    // SAFETY: caller contract; pushes 3, pops 3.
+    unsafe {
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.anchors_ref.get() as _);
+        lua::lua_pushvalue(l, 2);
+        lua::lua_pushboolean(l, 1);
+        lua::lua_rawset(l, -3);
+        lua::lua_settop(l, -2);
+    }
+}
+
+/// `cd.field`, `cd[i]`, `p.x` through a pointer; else the metatype's `__index`.
+unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module: upvalue 1 is the state and
+    // argument 1 a cdata; the error path drops every owned value before raising.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
+            return 0;
+        };
+        let (ty, data) = (h.ty, h.data);
+        let failure = match locate(l, st, ty, data) {
+            Ok((access, address)) => {
+                lua_from_c(l, st.cdata_tag.get(), access, address);
+                return 1;
+            }
+            Err(message) => message,
+        };
+        if push_metamethod(l, st, 1, c"__index") {
+            drop(failure);
+            if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
+                return call_with(l, &[1, 2]).min(1);
+            }
+            lua::lua_pushvalue(l, 2);
+            lua::lua_gettable(l, -2);
+            return 1;
+        }
+        stack::raise(l, failure)
+    }
+}
+
+/// Stores the value at `value` into the object `access` describes at `address`.
+///
+/// # Safety
+/// `address` is valid for the access.
+pub unsafe fn store(
+    l: State,
+    st: &ModuleState,
+    access: Access,
+    address: *mut u8,
+    value: c_int,
+) -> Result<(), String> {
+    if access.is_const {
+        return Err(Error::WriteToConstant.to_string());
+    }
+    // SAFETY: caller contract; conversions only inspect the stack.
+    unsafe {
+        if access.bit.is_none()
+            && access.shape.is_number_like()
+            && lua::lua_type(l, value) == lua::LUA_TNUMBER
+        {
+            write_scalar(
+                address,
+                access.shape,
+                Scalar::Float(lua::lua_tonumberx(l, value, std::ptr::null_mut())),
+            );
+            return Ok(());
+        }
+        let reg = st.registry.borrow();
+        if access.bit.is_some() {
+            bitfield_from_lua(l, st.cdata_tag.get(), &reg, access, address, value)
+        } else {
+            let size = if access.size > 0 {
+                access.size as u64
+            } else {
+                reg.size_of(access.ty).unwrap_or(0)
+            };
+            c_from_lua(
+                l,
+                st.cdata_tag.get(),
+                &reg,
+                access.ty,
+                address,
+                size,
+                value,
+                Context::Init,
+            )
+        }
+    }
+}
+
+/// `cd.field = v`, `cd[i] = v`; else the metatype's `__newindex`.
+unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
+    // SAFETY: as cdata_index.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
+            return 0;
+        };
+        let (ty, data) = (h.ty, h.data);
+        let failure = match locate(l, st, ty, data) {
+            Ok((access, address)) => match store(l, st, access, address, 3) {
+                Ok(()) => return 0,
+                Err(message) => message,
+            },
+            Err(message) => {
+                if push_metamethod(l, st, 1, c"__newindex") {
+                    drop(message);
+                    if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
+                        call_with(l, &[1, 2, 3]);
+                        return 0;
+                    }
+                    lua::lua_pushvalue(l, 2);
+                    lua::lua_pushvalue(l, 3);
+                    lua::lua_settable(l, -3);
+                    return 0;
+                }
+                message
+            }
+        };
+        stack::raise(l, failure)
+    }
+}
+
+/// `cd:method(...)`: looks the method up as `cd.method` would and calls it.
+unsafe extern "C-unwind" fn cdata_namecall(l: State) -> c_int {
+    // SAFETY: called by Luau for `cd:name(...)`; the name comes from lua_namecallatom.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let name = lua::lua_namecallatom(l, std::ptr::null_mut());
+        if name.is_null() || !push_metamethod(l, st, 1, c"__index") {
+            let ty = object::to_cdata(l, st.cdata_tag.get(), 1).map(|h| h.ty);
+            let message = match ty {
+                Some(ty) => Error::NoMember {
+                    ty: st.registry.borrow().c_name(ty),
+                    name: if name.is_null() {
+                        "?".into()
+                    } else {
+                        CStr::from_ptr(name).to_string_lossy().into_owned()
+                    },
+                }
+                .to_string(),
+                None => "bad self".into(),
+            };
+            stack::raise(l, message)
+        }
+        let nargs = lua::lua_gettop(l) - 1;
+        // Resolve the method: __index table lookup or __index(cd, name).
+        if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
+            lua::lua_pushvalue(l, 1);
+            lua::lua_pushstring(l, name);
+            lua::lua_call(l, 2, 1);
+        } else {
+            lua::lua_getfield(l, -1, name);
+            lua::lua_replace(l, -2);
+        }
+        lua::lua_insert(l, 1);
+        lua::lua_call(l, nargs, lua::LUA_MULTRET);
+        lua::lua_gettop(l)
+    }
+}
+
+// ----- arithmetic and comparisons -----------------------------------------------------
+
+/// An operand of an arithmetic metamethod.
+///
+/// # Safety
+/// `l` live, `idx` valid.
+unsafe fn operand<'a>(l: State, st: &ModuleState, idx: c_int) -> Operand<'a> {
+    // SAFETY: caller contract; only inspects the stack.
+    unsafe {
+        if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
+            return Operand::Cdata(h);
+        }
+        match lua::lua_type(l, idx) {
+            lua::LUA_TNUMBER => Operand::Number(lua::lua_tonumberx(l, idx, std::ptr::null_mut())),
+            t => Operand::Other(
+                CStr::from_ptr(lua::lua_typename(l, t))
+                    .to_str()
+                    .unwrap_or("?"),
+            ),
+        }
+    }
+}
+
+/// Calls a metatype's binary metamethod `name` from either operand, if there is one.
+///
+/// # Safety
+/// `l` live inside a metamethod with operands at 1 and 2.
+unsafe fn binary_metamethod(l: State, st: &ModuleState, name: &CStr) -> Option<c_int> {
+    // SAFETY: caller contract.
+    unsafe {
+        if push_metamethod(l, st, 1, name) || push_metamethod(l, st, 2, name) {
+            return Some(call_with(l, &[1, 2]).min(1));
+        }
+    }
+    None
+}
+
+/// Pushes an arithmetic result. Uses 1 slot; allocates for cdata results.
+///
+/// # Safety
+/// `l` live with a free slot.
+unsafe fn push_result(l: State, st: &ModuleState, result: ArithResult) {
+    let tag = st.cdata_tag.get();
+    // SAFETY: caller contract; the new blocks are written within their size.
+    unsafe {
+        match result {
+            ArithResult::Number(n) => lua::lua_pushnumber(l, n),
+            ArithResult::Int64 { value, unsigned } => {
+                let h = object::push_new(l, tag, convert::int64_type(!unsigned), 8, 8);
+                memory::write_int((*h).data, 8, value);
+            }
+            ArithResult::Pointer { ty, address } => {
+                let h = object::push_new(l, tag, ty, size_of::<usize>(), 8);
+                memory::write_address((*h).data, address);
+            }
+        }
+    }
+}
+
+/// One arithmetic metamethod: the metatype's, else pointer or 64-bit integer arithmetic.
+///
+/// # Safety
+/// Called by Luau as a metamethod of this module.
+unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
+    // SAFETY: caller contract; the error is raised after every owned value is dropped.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let name = match op {
+            ArithOp::Add => c"__add",
+            ArithOp::Sub => c"__sub",
+            ArithOp::Mul => c"__mul",
+            ArithOp::Div => c"__div",
+            ArithOp::IDiv => c"__idiv",
+            ArithOp::Mod => c"__mod",
+            ArithOp::Pow => c"__pow",
+            ArithOp::Unm => c"__unm",
+        };
+        if let Some(n) = binary_metamethod(l, st, name) {
+            return n;
+        }
+        let (a, b) = (operand(l, st, 1), operand(l, st, 2));
+        let result = stack::guarded(|| arith::arith(&mut st.registry.borrow_mut(), op, a, b));
+        let result = stack::ok_or_raise(l, result);
+        push_result(l, st, result);
+        1
+    }
+}
+
+macro_rules! arith_functions {
+    ($($name:ident => $op:expr),* $(,)?) => {$(
+        unsafe extern "C-unwind" fn $name(l: State) -> c_int {
+            // SAFETY: called by Luau as a metamethod of this module.
+            unsafe { arith_metamethod(l, $op) }
+        }
+    )*};
+}
+
+arith_functions! {
+    cdata_add => ArithOp::Add,
+    cdata_sub => ArithOp::Sub,
+    cdata_mul => ArithOp::Mul,
+    cdata_div => ArithOp::Div,
+    cdata_idiv => ArithOp::IDiv,
+    cdata_mod => ArithOp::Mod,
+    cdata_pow => ArithOp::Pow,
+    cdata_unm => ArithOp::Unm,
+}
+
+/// The shared comparison metamethod: the metatype's, else LuaJIT's cdata comparison.
+///
+/// # Safety
+/// Called by Luau as a metamethod of this module.
+unsafe fn compare_metamethod(l: State, op: CompareOp) -> c_int {
+    // SAFETY: caller contract; raise happens after owned values are dropped.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let name = match op {
+            CompareOp::Eq => c"__eq",
+            CompareOp::Lt => c"__lt",
+            CompareOp::Le => c"__le",
+        };
+        if let Some(n) = binary_metamethod(l, st, name) {
+            return n;
+        }
+        let tag = st.cdata_tag.get();
+        let (Some(a), Some(b)) = (object::to_cdata(l, tag, 1), object::to_cdata(l, tag, 2)) else {
+            lua::lua_pushboolean(l, 0);
+            return 1;
+        };
+        let result = stack::guarded(|| arith::compare(&mut st.registry.borrow_mut(), op, a, b));
+        let answer = stack::ok_or_raise(l, result);
+        lua::lua_pushboolean(l, answer as c_int);
+        1
+    }
+}
+
+unsafe extern "C-unwind" fn cdata_eq(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe { compare_metamethod(l, CompareOp::Eq) }
+}
+
+unsafe extern "C-unwind" fn cdata_lt(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe { compare_metamethod(l, CompareOp::Lt) }
+}
+
+unsafe extern "C-unwind" fn cdata_le(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe { compare_metamethod(l, CompareOp::Le) }
+}
+
+// ----- tostring, length, call, concat, iteration --------------------------------------
+
+/// The text of `tostring(cd)` without a metatype: `123LL`, `123ULL`, `1+2i`,
+/// `cdata<int *>: 0x...`, `cdata<int *>: NULL`, `cdata<struct foo &>: 0x...`.
+pub fn describe(reg: &Registry, h: &object::Header) -> String {
+    let sh = convert::shape(reg, h.ty);
+    // SAFETY: the cdata's data holds an object of its type (scalars read within size).
+    unsafe {
+        match (sh, &reg.get(h.ty).kind) {
+            (Shape::Int { size: 8, signed }, _) if reg.enumeration(h.ty).is_none() => {
+                if signed {
+                    format!("{}LL", memory::read_int(h.data, 8, true))
+                } else {
+                    format!("{}ULL", memory::read_int(h.data, 8, false) as u64)
+                }
+            }
+            (_, CTypeKind::Complex { size }) if *size == 8 || *size == 16 => {
+                let half = *size / 2;
+                let re = memory::read_float(h.data, half);
+                let im = memory::read_float(h.data.add(half as usize), half);
+                format!(
+                    "{}{}{}i",
+                    number_text(re),
+                    if im >= 0.0 || im.is_nan() { "+" } else { "-" },
+                    number_text(im.abs())
+                )
+            }
+            (Shape::Pointer { .. }, _) if !h.is_ref() => {
+                let address = memory::read_address(h.data);
+                if address == 0 {
+                    format!("cdata<{}>: NULL", reg.c_name(h.ty))
+                } else {
+                    format!("cdata<{}>: 0x{:08x}", reg.c_name(h.ty), address)
+                }
+            }
+            _ => {
+                let amp = if h.is_ref() { " &" } else { "" };
+                format!(
+                    "cdata<{}{}>: 0x{:08x}",
+                    reg.c_name(h.ty),
+                    amp,
+                    h.data as usize
+                )
+            }
+        }
+    }
+}
+
+/// A number as Lua prints it (`%.14g`).
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+unsafe extern "C-unwind" fn cdata_tostring(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if push_metamethod(l, st, 1, c"__tostring") {
+            return call_with(l, &[1]).min(1);
+        }
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
+            return 0;
+        };
+        let text = describe(&st.registry.borrow(), h);
+        stack::push_str(l, &text);
+        1
+    }
+}
+
+/// Raises `message` built from the C name of the cdata at 1.
+///
+/// # Safety
+/// Inside a metamethod; never returns.
+unsafe fn raise_for(l: State, st: &ModuleState, message: impl FnOnce(String) -> Error) -> ! {
+    // SAFETY: caller contract.
+    unsafe {
+        let ty = object::to_cdata(l, st.cdata_tag.get(), 1)
+            .map(|h| h.ty)
+            .unwrap_or(CTypeId::VOID);
+        let text = message(st.registry.borrow().c_name(ty)).to_string();
+        stack::raise(l, text)
+    }
+}
+
+unsafe extern "C-unwind" fn cdata_len(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if push_metamethod(l, st, 1, c"__len") {
+            return call_with(l, &[1, 2]).min(1);
+        }
+        raise_for(l, st, |ty| Error::BadLength { ty })
+    }
+}
+
+unsafe extern "C-unwind" fn cdata_call(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if push_metamethod(l, st, 1, c"__call") {
+            lua::lua_insert(l, 1);
+            let nargs = lua::lua_gettop(l) - 1;
+            lua::lua_call(l, nargs, lua::LUA_MULTRET);
+            return lua::lua_gettop(l);
+        }
+        raise_for(l, st, |ty| Error::NotCallable { ty })
+    }
+}
+
+unsafe extern "C-unwind" fn cdata_concat(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if let Some(n) = binary_metamethod(l, st, c"__concat") {
+            return n;
+        }
+        let message = {
+            let reg = st.registry.borrow();
+            let tag = st.cdata_tag.get();
+            Error::BadConcat {
+                left: convert::lua_type_name(l, tag, &reg, 1),
+                right: convert::lua_type_name(l, tag, &reg, 2),
+            }
+            .to_string()
+        };
+        stack::raise(l, message)
+    }
+}
+
+/// `for i, v in cd do`: the metatype's `__iter`, else the elements of a fixed-size
+/// array as (index from 0, value).
+unsafe extern "C-unwind" fn cdata_iter(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if push_metamethod(l, st, 1, c"__iter") {
+            lua::lua_pushvalue(l, 1);
+            lua::lua_call(l, 1, 3);
+            return 3;
+        }
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
+            return 0;
+        };
+        let fixed = matches!(
+            convert::shape(&st.registry.borrow(), h.ty),
+            Shape::Array { len: Some(_), .. }
+        );
+        if !fixed {
+            raise_for(l, st, |ty| Error::CannotIterate { ty })
+        }
+        stack::push_closure(l, array_next, st.as_upvalue());
+        lua::lua_pushvalue(l, 1);
+        lua::lua_pushnumber(l, -1.0);
+        3
+    }
+}
+
+/// The iterator of [`cdata_iter`]: `(array, i)` → `i + 1, array[i + 1]`, or nothing.
+unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
+    // SAFETY: called by the generic for with the array and the last index.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
+            return 0;
+        };
+        let (ty, data) = (h.ty, h.data);
+        let next = lua::lua_tonumberx(l, 2, std::ptr::null_mut()) as i64 + 1;
+        let len = match convert::shape(&st.registry.borrow(), ty) {
+            Shape::Array { len: Some(n), .. } => n as i64,
+            _ => 0,
+        };
+        if next >= len {
+            return 0;
+        }
+        let located = element(st, ty, data, next);
+        let (access, address) = stack::ok_or_raise(l, located);
+        lua::lua_pushnumber(l, next as f64);
+        lua_from_c(l, st.cdata_tag.get(), access, address);
+        2
+    }
+}
+
+// ----- creation -----------------------------------------------------------------------
+
+/// Runs queued finalizers: every API entry is a safe point.
+///
+/// # Safety
+/// `l` is live at the entry of an API function.
+#[inline]
+pub unsafe fn safe_point(l: State, st: &ModuleState) {
+    if st.finalizers.has_pending() {
+        // SAFETY: caller contract.
+        unsafe {
+            finalizer::run_pending(l, &st.finalizers, |ty| {
+                st.registry
+                    .try_borrow()
+                    .ok()
+                    .and_then(|r| r.align_of(ty))
+                    .unwrap_or(16)
+            })
+        };
+    }
+}
+
+/// What `ffi.new` needs to know about the type before allocating.
+struct NewPlan {
+    size: u64,
+    align: u32,
+    /// First stack index of the initializers.
+    first_init: c_int,
+    metatype: Option<CTypeId>,
+}
+
+fn size_error(function: &str) -> String {
+    format!("bad argument #1 to '{function}' ({})", Error::SizeUnknown)
+}
+
+/// `ffi.new(ct [, nelem] [, init...])` with the type already read from argument 1.
+///
+/// # Safety
+/// `l` is live inside an API function; the caller holds nothing with a destructor.
+pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str) -> c_int {
+    // SAFETY: caller contract; the plan is computed under a registry borrow that is
+    // dropped before any allocation; the error paths drop owned values first.
+    unsafe {
+        let plan = (|| {
+            let reg = st.registry.borrow();
+            let (size, first_init) = if reg.is_variable_length(id) {
+                let nelem = match lua::lua_type(l, 2) {
+                    lua::LUA_TNUMBER => lua::lua_tonumberx(l, 2, std::ptr::null_mut()),
+                    lua::LUA_TNONE | lua::LUA_TNIL => {
+                        return Err(format!("bad argument #2 to '{function}' (value expected)"))
+                    }
+                    _ => {
+                        let got = convert::lua_type_name(l, st.cdata_tag.get(), &reg, 2);
+                        return Err(format!(
+                            "bad argument #2 to '{function}' (cannot convert '{got}' to 'int')"
+                        ));
+                    }
+                };
+                if nelem.is_nan() || nelem < 0.0 {
+                    return Err(size_error(function));
+                }
+                (reg.size_of_vla(id, nelem as u64), 3)
+            } else {
+                (reg.size_of(id), 2)
+            };
+            let size = size
+                .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE)
+                .ok_or_else(|| size_error(function))?;
+            Ok(NewPlan {
+                size,
+                align: reg.align_of(id).unwrap_or(1),
+                first_init,
+                metatype: metatype_key(st, &reg, id),
+            })
+        })();
+        let plan = stack::ok_or_raise(l, plan);
+        let top = lua::lua_gettop(l);
+        let h = object::push_new(l, st.cdata_tag.get(), id, plan.size as usize, plan.align);
+        let data = (*h).data;
+        let result = init::init_from_values(
+            l,
+            st.cdata_tag.get(),
+            &st.registry.borrow(),
+            id,
+            data,
+            plan.size,
+            plan.first_init,
+            top,
+        );
+        stack::ok_or_raise(l, result);
+        if let Some(key) = plan.metatype {
+            if push_metatype_field(l, st, key, c"__gc") {
+                attach_finalizer(l, st, -2, -1);
+                lua::lua_settop(l, -2);
+            }
+        }
+        1
+    }
+}
+
+/// Sets the function at `fin` as the finalizer of the cdata at `cd` (replacing any).
+///
+/// # Safety
+/// `l` live with 3 free slots; both indices valid; `cd` holds a cdata.
+pub unsafe fn attach_finalizer(l: State, st: &ModuleState, cd: c_int, fin: c_int) {
+    // SAFETY: caller contract.
+    unsafe {
+        let (cd, fin) = (lua::lua_absindex(l, cd), lua::lua_absindex(l, fin));
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), cd) else {
+            return;
+        };
+        if h.finalizer == 0 {
+            h.finalizer = st.finalizers.new_slot();
+        }
+        let slot = h.finalizer;
+        lua::lua_rawgeti(
+            l,
+            lua::LUA_REGISTRYINDEX,
+            st.finalizers.table_ref.get() as _,
+        );
+        lua::lua_pushvalue(l, fin);
+        lua::lua_rawseti(l, -2, slot as _);
+        lua::lua_settop(l, -2);
+    }
+}
+
+/// Removes the finalizer of the cdata at `cd`.
+///
+/// # Safety
+/// As [`attach_finalizer`].
+pub unsafe fn detach_finalizer(l: State, st: &ModuleState, cd: c_int) {
+    // SAFETY: caller contract.
+    unsafe {
+        let cd = lua::lua_absindex(l, cd);
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), cd) else {
+            return;
+        };
+        let slot = std::mem::take(&mut h.finalizer);
+        if slot != 0 {
+            lua::lua_rawgeti(
+                l,
+                lua::LUA_REGISTRYINDEX,
+                st.finalizers.table_ref.get() as _,
+            );
+            lua::lua_pushnil(l);
+            lua::lua_rawseti(l, -2, slot as _);
+            lua::lua_settop(l, -2);
+        }
+    }
+}
+
+/// Pushes a new cdata of type `id` converted from the value at `idx` with `ctx` rules
+/// (`ffi.cast`). Scalars and pointers only.
+///
+/// # Safety
+/// As [`new_cdata`].
+pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) -> c_int {
+    // SAFETY: as new_cdata.
+    unsafe {
+        let plan = {
+            let reg = st.registry.borrow();
+            match (convert::shape(&reg, id), reg.size_of(id)) {
+                (
+                    Shape::Bool | Shape::Int { .. } | Shape::Float { .. } | Shape::Pointer { .. },
+                    Some(size),
+                ) => Ok((size, reg.align_of(id).unwrap_or(1))),
+                _ => Err(format!(
+                    "bad argument #1 to 'cast' ({})",
+                    Error::InvalidType
+                )),
+            }
+        };
+        let (size, align) = stack::ok_or_raise(l, plan);
+        let idx = lua::lua_absindex(l, idx);
+        let h = object::push_new(l, st.cdata_tag.get(), id, size as usize, align);
+        let data = (*h).data;
+        let result = c_from_lua(
+            l,
+            st.cdata_tag.get(),
+            &st.registry.borrow(),
+            id,
+            data,
+            size,
+            idx,
+            Context::Cast,
+        );
+        stack::ok_or_raise(l, result);
+        1
+    }
+}
