@@ -30,26 +30,24 @@ pub(crate) struct TypeArena {
 /// libffi's builtin description of a scalar class.
 fn builtin(class: ValueClass) -> *mut ffi_type {
     use libffi_sys as sys;
-    // Only the addresses of libffi's builtin type descriptions are taken; libffi never
-    // writes to them (their size and alignment are static).
-    {
-        match class {
-            ValueClass::Void => &raw mut sys::ffi_type_void,
-            ValueClass::Bool | ValueClass::U8 => &raw mut sys::ffi_type_uint8,
-            ValueClass::I8 => &raw mut sys::ffi_type_sint8,
-            ValueClass::I16 => &raw mut sys::ffi_type_sint16,
-            ValueClass::U16 => &raw mut sys::ffi_type_uint16,
-            ValueClass::I32 => &raw mut sys::ffi_type_sint32,
-            ValueClass::U32 => &raw mut sys::ffi_type_uint32,
-            ValueClass::I64 => &raw mut sys::ffi_type_sint64,
-            ValueClass::U64 => &raw mut sys::ffi_type_uint64,
-            ValueClass::F32 => &raw mut sys::ffi_type_float,
-            ValueClass::F64 => &raw mut sys::ffi_type_double,
-            ValueClass::LongDouble => &raw mut sys::ffi_type_longdouble,
-            ValueClass::Pointer => &raw mut sys::ffi_type_pointer,
-            ValueClass::ComplexF32 | ValueClass::ComplexF64 | ValueClass::Aggregate { .. } => {
-                unreachable!("not a builtin libffi type")
-            }
+    // Only the addresses of libffi's builtin descriptions are taken (no unsafe needed);
+    // libffi never writes to them, their size and alignment being static.
+    match class {
+        ValueClass::Void => &raw mut sys::ffi_type_void,
+        ValueClass::Bool | ValueClass::U8 => &raw mut sys::ffi_type_uint8,
+        ValueClass::I8 => &raw mut sys::ffi_type_sint8,
+        ValueClass::I16 => &raw mut sys::ffi_type_sint16,
+        ValueClass::U16 => &raw mut sys::ffi_type_uint16,
+        ValueClass::I32 => &raw mut sys::ffi_type_sint32,
+        ValueClass::U32 => &raw mut sys::ffi_type_uint32,
+        ValueClass::I64 => &raw mut sys::ffi_type_sint64,
+        ValueClass::U64 => &raw mut sys::ffi_type_uint64,
+        ValueClass::F32 => &raw mut sys::ffi_type_float,
+        ValueClass::F64 => &raw mut sys::ffi_type_double,
+        ValueClass::LongDouble => &raw mut sys::ffi_type_longdouble,
+        ValueClass::Pointer => &raw mut sys::ffi_type_pointer,
+        ValueClass::ComplexF32 | ValueClass::ComplexF64 | ValueClass::Aggregate { .. } => {
+            unreachable!("not a builtin libffi type")
         }
     }
 }

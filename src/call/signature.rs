@@ -317,8 +317,10 @@ impl Signature {
         unsafe { self.call_libffi_inner(function, frame) }
     }
 
+    /// # Safety
+    /// As [`Signature::call`].
     unsafe fn call_libffi_inner(&self, function: *const c_void, frame: &mut CallFrame) {
-        debug_assert_eq!(frame.fn_type, self.fn_type);
+        debug_assert!(frame.fn_type == self.fn_type && frame.arg_count() == self.arg_count());
         errno::restore();
         // SAFETY: `function` is a C function of this cif's type (caller contract);
         // every avalue pointer points at a written argument of the right size in the
