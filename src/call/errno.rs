@@ -23,20 +23,19 @@ fn errno_location() -> *mut c_int {
     unsafe { libc::__error() }
 }
 
-/// Saves the current thread's errno (right after a C call).
+/// Runs a C call with errno set to the saved value before it and saved right after it
+/// (one thread-local lookup and one errno lookup per call).
 #[inline(always)]
-pub(crate) fn save() {
-    // SAFETY: errno_location is this thread's valid errno.
-    let value = unsafe { errno_location().read() };
-    SAVED_ERRNO.with(|saved| saved.set(value));
-}
-
-/// Puts the saved errno back (right before a C call).
-#[inline(always)]
-pub(crate) fn restore() {
-    let value = SAVED_ERRNO.with(|saved| saved.get());
-    // SAFETY: errno_location is this thread's valid errno.
-    unsafe { errno_location().write(value) };
+pub(crate) fn preserved<R>(call: impl FnOnce() -> R) -> R {
+    SAVED_ERRNO.with(|saved| {
+        let errno = errno_location();
+        // SAFETY: `errno` is this thread's errno, valid for the thread's lifetime.
+        unsafe { errno.write(saved.get()) };
+        let result = call();
+        // SAFETY: as above; read right after the call, before anything else runs.
+        saved.set(unsafe { errno.read() });
+        result
+    })
 }
 
 /// errno as saved right after the last C call on this thread (`ffi.errno()`).
@@ -47,6 +46,7 @@ pub fn saved_errno() -> c_int {
 /// `ffi.errno(new)`: sets the errno the next C call starts with; returns the old value.
 pub fn set_errno(value: c_int) -> c_int {
     let old = SAVED_ERRNO.with(|saved| saved.replace(value));
-    restore();
+    // SAFETY: this thread's errno.
+    unsafe { errno_location().write(value) };
     old
 }

@@ -291,13 +291,11 @@ impl Signature {
         self.extend_narrow_args(frame);
         match self.fast {
             Some(shape) => {
-                errno::restore();
                 // SAFETY: storage starts with the 64-byte, 16-aligned register image.
                 let image = unsafe { &*frame.storage.as_ptr().cast::<[u64; 8]>() };
                 // SAFETY: the caller guarantees `function` has this signature, whose
                 // register shape is `shape`.
-                let raw = unsafe { fast::call(shape, function, image) };
-                errno::save();
+                let raw = errno::preserved(|| unsafe { fast::call(shape, function, image) });
                 // SAFETY: the result area is at least 16 bytes, 16-aligned.
                 unsafe { frame.ret.as_mut_ptr().cast::<u64>().write(raw) };
             }
@@ -321,21 +319,18 @@ impl Signature {
     /// As [`Signature::call`].
     unsafe fn call_libffi_inner(&self, function: *const c_void, frame: &mut CallFrame) {
         debug_assert!(frame.fn_type == self.fn_type && frame.arg_count() == self.arg_count());
-        errno::restore();
         // SAFETY: `function` is a C function of this cif's type (caller contract);
         // every avalue pointer points at a written argument of the right size in the
         // frame; the result area is at least as large as the result (and 16 bytes, more
         // than libffi's ffi_arg widening needs).
-        unsafe {
-            let entry: unsafe extern "C" fn() = std::mem::transmute(function);
-            ffi_call(
-                self.cif.get(),
-                Some(entry),
-                frame.ret.as_mut_ptr().cast(),
-                frame.arg_ptrs.as_mut_ptr(),
-            );
-        }
-        errno::save();
+        let entry: unsafe extern "C" fn() = unsafe { std::mem::transmute(function) };
+        let (cif, ret, args) = (
+            self.cif.get(),
+            frame.ret.as_mut_ptr().cast(),
+            frame.arg_ptrs.as_mut_ptr(),
+        );
+        // SAFETY: as above.
+        errno::preserved(|| unsafe { ffi_call(cif, Some(entry), ret, args) });
     }
 
     /// Callers extend arguments narrower than 32 bits; the frame may hold only their C
