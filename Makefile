@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture test test-rust test-spec test-exports test-types bench clean fmt lint
+.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-exports test-types bench clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -39,7 +39,7 @@ $(FIXTURE): spec/native/fixture.c
 
 fixture: $(FIXTURE)
 
-test: test-rust build fixture test-exports test-types test-spec
+test: test-rust build fixture test-exports test-types test-spec test-gc
 
 test-rust:
 	$(CARGO) test --release
@@ -52,6 +52,17 @@ test-types: build
 
 test-spec: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau $(SPECS)
+
+# GC stress: the whole suite again with a full collection after every test, so a cdata
+# freed too early or twice, or a finalizer run at the wrong time, shows up.
+test-gc: build fixture
+	$(RUN_ENV) $(HOST) spec/_runner.luau --gc-stress $(SPECS)
+
+# Memcheck over the cdata specs (GC-stressed). The host uses the system allocator, so
+# valgrind sees every Luau block; any error fails the target.
+CDATA_SPECS = $(shell cd spec && find ./cdata -name '*.spec.luau' | sort)
+test-valgrind: build fixture
+	$(RUN_ENV) valgrind --error-exitcode=1 --leak-check=no -q $(HOST) spec/_runner.luau --gc-stress $(CDATA_SPECS)
 
 # The C headers of the Luau the host links, for the hand-written baseline bindings.
 LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path examples/host/Cargo.toml \

@@ -240,6 +240,14 @@ fn u64_pow(mut base: u64, mut exp: u64) -> u64 {
     result
 }
 
+/// Whether two cdata compare by the built-in rules (both pointer-like, or both
+/// number-like) rather than by a metatype.
+pub fn is_builtin_comparison(reg: &mut Registry, a: &Header, b: &Header) -> bool {
+    let (oa, ob) = (Operand::Cdata(a), Operand::Cdata(b));
+    (as_pointer(reg, oa).is_some() && as_pointer(reg, ob).is_some())
+        || (as_integer(reg, oa).is_some() && as_integer(reg, ob).is_some())
+}
+
 /// Compares two cdata. Pointers compare addresses (ordering needs compatible targets);
 /// number-like cdata compare as 64-bit integers (unsigned when either is `uint64_t`);
 /// any other pair is equal only when it is the same object.

@@ -139,7 +139,8 @@ pub unsafe fn init_from_values(
     }
     // SAFETY: caller contract; every store stays within the object.
     unsafe {
-        let single_table = count == 1 && lua::lua_type(l, first) == lua::LUA_TTABLE;
+        let single_table =
+            count == 1 && matches!(lua::lua_type(l, first), lua::LUA_TTABLE | lua::LUA_TVECTOR);
         let single_same_type = count == 1
             && object::to_cdata(l, tag, first)
                 .is_some_and(|h| convert::same_unqualified(reg, h.ty, ty));

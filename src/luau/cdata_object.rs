@@ -507,12 +507,20 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
             ArithOp::Pow => c"__pow",
             ArithOp::Unm => c"__unm",
         };
-        if let Some(n) = binary_metamethod(l, st, name) {
-            return n;
-        }
+        // Built-in pointer and integer arithmetic first; a metatype's metamethod only
+        // for what has no built-in meaning (LuaJIT's order).
         let (a, b) = (operand(l, st, 1), operand(l, st, 2));
         let result = stack::guarded(|| arith::arith(&mut st.registry.borrow_mut(), op, a, b));
-        let result = stack::ok_or_raise(l, result);
+        let result = match result {
+            Ok(r) => r,
+            Err(message) => {
+                if let Some(n) = binary_metamethod(l, st, name) {
+                    drop(message);
+                    return n;
+                }
+                stack::raise(l, message)
+            }
+        };
         push_result(l, st, result);
         1
     }
@@ -551,14 +559,17 @@ unsafe fn compare_metamethod(l: State, op: CompareOp) -> c_int {
             CompareOp::Lt => c"__lt",
             CompareOp::Le => c"__le",
         };
-        if let Some(n) = binary_metamethod(l, st, name) {
-            return n;
-        }
         let tag = st.cdata_tag.get();
         let (Some(a), Some(b)) = (object::to_cdata(l, tag, 1), object::to_cdata(l, tag, 2)) else {
             lua::lua_pushboolean(l, 0);
             return 1;
         };
+        // Pointers and numbers compare built-in; other cdata consult the metatype first.
+        if !arith::is_builtin_comparison(&mut st.registry.borrow_mut(), a, b) {
+            if let Some(n) = binary_metamethod(l, st, name) {
+                return n;
+            }
+        }
         let result = stack::guarded(|| arith::compare(&mut st.registry.borrow_mut(), op, a, b));
         let answer = stack::ok_or_raise(l, result);
         lua::lua_pushboolean(l, answer as c_int);
