@@ -409,3 +409,44 @@ fn variadic_callbacks_are_refused() {
         CallbackError::Variadic
     );
 }
+
+#[test]
+fn callbacks_may_reenter_c_through_the_same_signature() {
+    let mut fx = Fixture::new();
+    let table = CallbackTable::new();
+    let (apply, apply_at) = fx.function("apply");
+    let sig = pointee_signature(&mut fx, "int(*)(int, int)");
+    let own_code = Rc::new(Cell::new(std::ptr::null::<c_void>()));
+    let code_in_handler = own_code.clone();
+    let apply_in_handler = apply.clone();
+    let apply_at = apply_at as usize;
+    let recursive = table
+        .create(
+            sig,
+            handler(move |a, r| {
+                let (n, acc) = (arg::<i32>(a, 0), arg::<i32>(a, 1));
+                if n == 0 {
+                    return ret(r, acc);
+                }
+                // The outer call of `apply` still holds its frame: this one gets another.
+                let mut frame = apply_in_handler.frame();
+                frame.set_ptr(0, code_in_handler.get());
+                frame.set_int(1, i64::from(n - 1));
+                frame.set_int(2, i64::from(acc + n));
+                // SAFETY: apply(int (*)(int, int), int, int) with this live callback.
+                unsafe { apply_in_handler.call(apply_at as *const c_void, &mut frame) };
+                ret(r, frame.ret_int() as i32)
+            }),
+        )
+        .unwrap();
+    own_code.set(recursive.code);
+    let out = call_with_callback(
+        &mut fx,
+        "apply",
+        &recursive,
+        &[&bytes_of(&10i32), &bytes_of(&0i32)],
+    );
+    assert_eq!(as_i32(&out), 55);
+    assert_eq!(table.take_pending_error(), None);
+    drop(apply);
+}

@@ -158,6 +158,12 @@ fn calls() -> Vec<Case> {
     };
     let hello = c"hello".as_ptr().cast::<c_void>();
     let bits = (5u32) | (17 << 3) | (((-100i32) as u32 & 0xfff) << 8);
+    // { char a = 1; int b : 4 = -3; int c : 20 = 1000; float f = 0.5; }: a in byte 0,
+    // b in bits 8..12 and c in bits 12..32 of the first int, f at offset 4.
+    let shared_bits: [u32; 2] = [
+        1 | (((-3i32) as u32 & 0xf) << 8) | ((1000u32 & 0xfffff) << 12),
+        0.5f32.to_bits(),
+    ];
     vec![
         case("add", vec![Int(2), Int(40)], Expect::Int(42), true),
         case(
@@ -284,6 +290,24 @@ fn calls() -> Vec<Case> {
             "bits_sum",
             vec![Bytes(bytes_of(&bits))],
             Expect::Int(5 + 17 - 100),
+            false,
+        ),
+        case(
+            "shared_bits_sum",
+            vec![Bytes(bytes_of(&shared_bits))],
+            Expect::Float(1.0 - 3.0 + 1000.0 + 0.5),
+            false,
+        ),
+        case(
+            "shared_bits_make",
+            vec![Int(1), Int(-3), Int(1000), Float(0.5)],
+            Expect::Bytes(bytes_of(&shared_bits)),
+            false,
+        ),
+        case(
+            "tiny_bits_sum",
+            vec![Bytes(bytes_of(&(7u32 | (((-2i32) as u32 & 0xf) << 8))))],
+            Expect::Int(698),
             false,
         ),
         case(

@@ -50,6 +50,11 @@ typedef struct { char tag; struct { float f[3]; } inner; double d; } nested_s;
 double nested_sum(nested_s n) { return n.tag + n.inner.f[0] + n.inner.f[1] + n.inner.f[2] + n.d; }
 typedef struct { unsigned a : 3; unsigned b : 5; int c : 12; } bits_s;
 int bits_sum(bits_s s) { return (int)s.a + (int)s.b + s.c; }
+typedef struct { char a; int b : 4; int c : 20; float f; } shared_bits_s;
+double shared_bits_sum(shared_bits_s s) { return s.a + s.b + s.c + s.f; }
+typedef struct { char a; int b : 4; } tiny_bits_s;
+int tiny_bits_sum(tiny_bits_s s) { return s.a * 100 + s.b; }
+shared_bits_s shared_bits_make(int a, int b, int c, float f) { shared_bits_s s = {(char)a, b, c, f}; return s; }
 
 typedef union { int i; float f; } int_or_float;
 int iof_int(int_or_float u) { return u.i; }

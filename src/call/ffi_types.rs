@@ -4,8 +4,9 @@
 //! Structs become libffi structs (arrays flattened into repeated elements, bitfields into
 //! their storage units or bytes), checked against the registry's offsets so a layout
 //! libffi would compute differently (packed, over-aligned) is refused, never miscalled.
-//! libffi has no unions: a union by value is passed as a stand-in struct that the target
-//! ABI classifies the same way (x86-64 SysV: per eightbyte, INTEGER unless every member
+//! libffi has no unions: a union by value (and a struct whose bitfields share a unit with
+//! other members) is passed as a stand-in struct that the target ABI classifies the same
+//! way (x86-64 SysV: per eightbyte, INTEGER unless every member
 //! byte in it is float; AAPCS64: a homogeneous float aggregate or integer words).
 
 use std::ptr;
@@ -154,21 +155,17 @@ impl TypeArena {
             .size_of(id)
             .ok_or_else(|| CallError::IncompleteType { ty: reg.c_name(id) })?;
         let align = reg.align_of(id).unwrap_or(1) as u64;
+        let has_bitfields = def.fields.iter().any(|field| field.bit.is_some());
         let elements = if def.kind == TagKind::Union {
-            self.union_stand_in(reg, id, size, align)?
+            self.stand_in(reg, id, size, align)?
         } else {
-            let mut elements = Vec::new();
-            let mut check = LayoutCheck {
-                offset: 0,
-                align: 1,
-            };
-            let mut covered = 0;
-            self.struct_elements(reg, id, 0, &mut elements, &mut check, &mut covered)?;
-            let libffi_size = check.offset.next_multiple_of(check.align);
-            if libffi_size != size || check.align != align {
-                return Err(packed(reg, id));
+            match self.natural_struct(reg, id, size, align) {
+                Ok(elements) => elements,
+                // Bitfields sharing a unit with earlier members (`char a; int b : 4;`)
+                // have no natural libffi description; classify the bytes instead.
+                Err(_) if has_bitfields => self.stand_in(reg, id, size, align)?,
+                Err(e) => return Err(e),
             }
-            elements
         };
         if elements.is_empty() {
             return Err(CallError::NotSupported {
@@ -179,6 +176,28 @@ impl TypeArena {
         let node = self.node(0, 0, FFI_TYPE_STRUCT, elements);
         self.aggregates.push((node, id));
         Ok(node)
+    }
+
+    /// The struct's members as libffi elements, if libffi lays them out as the registry.
+    fn natural_struct(
+        &mut self,
+        reg: &Registry,
+        id: CTypeId,
+        size: u64,
+        align: u64,
+    ) -> Result<Vec<*mut ffi_type>, CallError> {
+        let mut elements = Vec::new();
+        let mut check = LayoutCheck {
+            offset: 0,
+            align: 1,
+        };
+        let mut covered = 0;
+        self.struct_elements(reg, id, 0, &mut elements, &mut check, &mut covered)?;
+        let libffi_size = check.offset.next_multiple_of(check.align);
+        if libffi_size != size || check.align != align {
+            return Err(packed(reg, id));
+        }
+        Ok(elements)
     }
 
     /// Appends the elements of struct `id` placed at `base`; `covered` is the end of the
@@ -277,8 +296,9 @@ impl TypeArena {
         }
     }
 
-    /// A struct the target ABI classifies as it classifies the union `id`.
-    fn union_stand_in(
+    /// A struct the target ABI classifies as it classifies the aggregate `id` (a union,
+    /// or a struct whose bitfields share storage with other members).
+    fn stand_in(
         &mut self,
         reg: &Registry,
         id: CTypeId,
@@ -294,7 +314,7 @@ impl TypeArena {
             not(windows)
         )) {
             return Err(unsupported(
-                "unions by value are only classified for x86-64 and aarch64 SysV",
+                "unions (and structs with shared bitfield units) by value are only classified for x86-64 and aarch64 SysV",
             ));
         }
         let mut leaves = Vec::new();
@@ -302,7 +322,9 @@ impl TypeArena {
             collect_leaves(reg, id, 0, &mut leaves).map_err(unsupported)?;
         }
         if align > 8 || !size.is_multiple_of(align) {
-            return Err(unsupported("over-aligned unions"));
+            return Err(unsupported(
+                "over-aligned aggregates with overlapping members",
+            ));
         }
         let integer_words = |size: u64| -> Vec<*mut ffi_type> {
             let unit = align.min(8);
@@ -352,7 +374,7 @@ impl TypeArena {
                 } else if bytes.is_multiple_of(4) && align >= 4 {
                     out.extend((0..bytes / 4).map(|_| builtin(ValueClass::F32)));
                 } else {
-                    return Err(unsupported("a packed union holding floats"));
+                    return Err(unsupported("a packed aggregate holding floats"));
                 }
             } else {
                 out.extend(integer_words(bytes));
@@ -402,8 +424,8 @@ fn collect_leaves(
         CTypeKind::Record(_) => {
             let def = reg.record(id).ok_or("an incomplete member")?;
             for field in &def.fields {
-                if field.bit.is_some() {
-                    out.push((base + field.offset, Leaf::Integer));
+                if let Some((bit, _)) = field.bit {
+                    out.push((base + field.offset + u64::from(bit) / 8, Leaf::Integer));
                 } else {
                     collect_leaves(reg, field.ty, base + field.offset, out)?;
                 }
