@@ -91,18 +91,18 @@ impl FastShape {
 
 /// Bits of a float slot as the `f64` the register carries.
 #[inline(always)]
-fn d(bits: u64) -> f64 {
+fn fp(bits: u64) -> f64 {
     f64::from_bits(bits)
 }
 
-/// Calls `function` with the register image `r`; returns the raw result register.
+/// Calls `function` with the register `image`; returns the raw result register.
 ///
 /// # Safety
 /// `function` must be a C function whose prototype has the shape `shape` was built from
 /// (integer and float arguments in the order of the image), and the image must hold
 /// valid arguments for it.
 #[inline]
-pub unsafe fn call(shape: FastShape, function: *const c_void, r: &[u64; 8]) -> u64 {
+pub unsafe fn call(shape: FastShape, function: *const c_void, image: &[u64; 8]) -> u64 {
     macro_rules! call {
         (int; $($ty:ty),*; $($arg:expr),*) => {{
             // SAFETY: the caller guarantees `function` has this register-level prototype.
@@ -126,107 +126,143 @@ pub unsafe fn call(shape: FastShape, function: *const c_void, r: &[u64; 8]) -> u
     }
     match shape.0 {
         0 => call!(int; ; ),
-        1 => call!(int; f64; d(r[4])),
-        2 => call!(int; f64, f64; d(r[4]), d(r[5])),
-        3 => call!(int; f64, f64, f64; d(r[4]), d(r[5]), d(r[6])),
-        4 => call!(int; f64, f64, f64, f64; d(r[4]), d(r[5]), d(r[6]), d(r[7])),
-        5 => call!(int; u64; r[0]),
-        6 => call!(int; u64, f64; r[0], d(r[4])),
-        7 => call!(int; u64, f64, f64; r[0], d(r[4]), d(r[5])),
-        8 => call!(int; u64, f64, f64, f64; r[0], d(r[4]), d(r[5]), d(r[6])),
-        9 => call!(int; u64, f64, f64, f64, f64; r[0], d(r[4]), d(r[5]), d(r[6]), d(r[7])),
-        10 => call!(int; u64, u64; r[0], r[1]),
-        11 => call!(int; u64, u64, f64; r[0], r[1], d(r[4])),
-        12 => call!(int; u64, u64, f64, f64; r[0], r[1], d(r[4]), d(r[5])),
-        13 => call!(int; u64, u64, f64, f64, f64; r[0], r[1], d(r[4]), d(r[5]), d(r[6])),
+        1 => call!(int; f64; fp(image[4])),
+        2 => call!(int; f64, f64; fp(image[4]), fp(image[5])),
+        3 => call!(int; f64, f64, f64; fp(image[4]), fp(image[5]), fp(image[6])),
+        4 => call!(int; f64, f64, f64, f64; fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7])),
+        5 => call!(int; u64; image[0]),
+        6 => call!(int; u64, f64; image[0], fp(image[4])),
+        7 => call!(int; u64, f64, f64; image[0], fp(image[4]), fp(image[5])),
+        8 => call!(int; u64, f64, f64, f64; image[0], fp(image[4]), fp(image[5]), fp(image[6])),
+        9 => {
+            call!(int; u64, f64, f64, f64, f64; image[0], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
+        }
+        10 => call!(int; u64, u64; image[0], image[1]),
+        11 => call!(int; u64, u64, f64; image[0], image[1], fp(image[4])),
+        12 => call!(int; u64, u64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5])),
+        13 => {
+            call!(int; u64, u64, f64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5]), fp(image[6]))
+        }
         14 => {
-            call!(int; u64, u64, f64, f64, f64, f64; r[0], r[1], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+            call!(int; u64, u64, f64, f64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
-        15 => call!(int; u64, u64, u64; r[0], r[1], r[2]),
-        16 => call!(int; u64, u64, u64, f64; r[0], r[1], r[2], d(r[4])),
-        17 => call!(int; u64, u64, u64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5])),
-        18 => call!(int; u64, u64, u64, f64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5]), d(r[6])),
+        15 => call!(int; u64, u64, u64; image[0], image[1], image[2]),
+        16 => call!(int; u64, u64, u64, f64; image[0], image[1], image[2], fp(image[4])),
+        17 => {
+            call!(int; u64, u64, u64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]))
+        }
+        18 => {
+            call!(int; u64, u64, u64, f64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]), fp(image[6]))
+        }
         19 => {
-            call!(int; u64, u64, u64, f64, f64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+            call!(int; u64, u64, u64, f64, f64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
-        20 => call!(int; u64, u64, u64, u64; r[0], r[1], r[2], r[3]),
-        21 => call!(int; u64, u64, u64, u64, f64; r[0], r[1], r[2], r[3], d(r[4])),
-        22 => call!(int; u64, u64, u64, u64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5])),
+        20 => call!(int; u64, u64, u64, u64; image[0], image[1], image[2], image[3]),
+        21 => {
+            call!(int; u64, u64, u64, u64, f64; image[0], image[1], image[2], image[3], fp(image[4]))
+        }
+        22 => {
+            call!(int; u64, u64, u64, u64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]))
+        }
         23 => {
-            call!(int; u64, u64, u64, u64, f64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5]), d(r[6]))
+            call!(int; u64, u64, u64, u64, f64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]), fp(image[6]))
         }
         24 => {
-            call!(int; u64, u64, u64, u64, f64, f64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+            call!(int; u64, u64, u64, u64, f64, f64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
         25 => call!(float; ; ),
-        26 => call!(float; f64; d(r[4])),
-        27 => call!(float; f64, f64; d(r[4]), d(r[5])),
-        28 => call!(float; f64, f64, f64; d(r[4]), d(r[5]), d(r[6])),
-        29 => call!(float; f64, f64, f64, f64; d(r[4]), d(r[5]), d(r[6]), d(r[7])),
-        30 => call!(float; u64; r[0]),
-        31 => call!(float; u64, f64; r[0], d(r[4])),
-        32 => call!(float; u64, f64, f64; r[0], d(r[4]), d(r[5])),
-        33 => call!(float; u64, f64, f64, f64; r[0], d(r[4]), d(r[5]), d(r[6])),
-        34 => call!(float; u64, f64, f64, f64, f64; r[0], d(r[4]), d(r[5]), d(r[6]), d(r[7])),
-        35 => call!(float; u64, u64; r[0], r[1]),
-        36 => call!(float; u64, u64, f64; r[0], r[1], d(r[4])),
-        37 => call!(float; u64, u64, f64, f64; r[0], r[1], d(r[4]), d(r[5])),
-        38 => call!(float; u64, u64, f64, f64, f64; r[0], r[1], d(r[4]), d(r[5]), d(r[6])),
-        39 => {
-            call!(float; u64, u64, f64, f64, f64, f64; r[0], r[1], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+        26 => call!(float; f64; fp(image[4])),
+        27 => call!(float; f64, f64; fp(image[4]), fp(image[5])),
+        28 => call!(float; f64, f64, f64; fp(image[4]), fp(image[5]), fp(image[6])),
+        29 => {
+            call!(float; f64, f64, f64, f64; fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
-        40 => call!(float; u64, u64, u64; r[0], r[1], r[2]),
-        41 => call!(float; u64, u64, u64, f64; r[0], r[1], r[2], d(r[4])),
-        42 => call!(float; u64, u64, u64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5])),
+        30 => call!(float; u64; image[0]),
+        31 => call!(float; u64, f64; image[0], fp(image[4])),
+        32 => call!(float; u64, f64, f64; image[0], fp(image[4]), fp(image[5])),
+        33 => call!(float; u64, f64, f64, f64; image[0], fp(image[4]), fp(image[5]), fp(image[6])),
+        34 => {
+            call!(float; u64, f64, f64, f64, f64; image[0], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
+        }
+        35 => call!(float; u64, u64; image[0], image[1]),
+        36 => call!(float; u64, u64, f64; image[0], image[1], fp(image[4])),
+        37 => call!(float; u64, u64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5])),
+        38 => {
+            call!(float; u64, u64, f64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5]), fp(image[6]))
+        }
+        39 => {
+            call!(float; u64, u64, f64, f64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
+        }
+        40 => call!(float; u64, u64, u64; image[0], image[1], image[2]),
+        41 => call!(float; u64, u64, u64, f64; image[0], image[1], image[2], fp(image[4])),
+        42 => {
+            call!(float; u64, u64, u64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]))
+        }
         43 => {
-            call!(float; u64, u64, u64, f64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5]), d(r[6]))
+            call!(float; u64, u64, u64, f64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]), fp(image[6]))
         }
         44 => {
-            call!(float; u64, u64, u64, f64, f64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+            call!(float; u64, u64, u64, f64, f64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
-        45 => call!(float; u64, u64, u64, u64; r[0], r[1], r[2], r[3]),
-        46 => call!(float; u64, u64, u64, u64, f64; r[0], r[1], r[2], r[3], d(r[4])),
-        47 => call!(float; u64, u64, u64, u64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5])),
+        45 => call!(float; u64, u64, u64, u64; image[0], image[1], image[2], image[3]),
+        46 => {
+            call!(float; u64, u64, u64, u64, f64; image[0], image[1], image[2], image[3], fp(image[4]))
+        }
+        47 => {
+            call!(float; u64, u64, u64, u64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]))
+        }
         48 => {
-            call!(float; u64, u64, u64, u64, f64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5]), d(r[6]))
+            call!(float; u64, u64, u64, u64, f64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]), fp(image[6]))
         }
         49 => {
-            call!(float; u64, u64, u64, u64, f64, f64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+            call!(float; u64, u64, u64, u64, f64, f64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
         50 => call!(void; ; ),
-        51 => call!(void; f64; d(r[4])),
-        52 => call!(void; f64, f64; d(r[4]), d(r[5])),
-        53 => call!(void; f64, f64, f64; d(r[4]), d(r[5]), d(r[6])),
-        54 => call!(void; f64, f64, f64, f64; d(r[4]), d(r[5]), d(r[6]), d(r[7])),
-        55 => call!(void; u64; r[0]),
-        56 => call!(void; u64, f64; r[0], d(r[4])),
-        57 => call!(void; u64, f64, f64; r[0], d(r[4]), d(r[5])),
-        58 => call!(void; u64, f64, f64, f64; r[0], d(r[4]), d(r[5]), d(r[6])),
-        59 => call!(void; u64, f64, f64, f64, f64; r[0], d(r[4]), d(r[5]), d(r[6]), d(r[7])),
-        60 => call!(void; u64, u64; r[0], r[1]),
-        61 => call!(void; u64, u64, f64; r[0], r[1], d(r[4])),
-        62 => call!(void; u64, u64, f64, f64; r[0], r[1], d(r[4]), d(r[5])),
-        63 => call!(void; u64, u64, f64, f64, f64; r[0], r[1], d(r[4]), d(r[5]), d(r[6])),
-        64 => {
-            call!(void; u64, u64, f64, f64, f64, f64; r[0], r[1], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+        51 => call!(void; f64; fp(image[4])),
+        52 => call!(void; f64, f64; fp(image[4]), fp(image[5])),
+        53 => call!(void; f64, f64, f64; fp(image[4]), fp(image[5]), fp(image[6])),
+        54 => {
+            call!(void; f64, f64, f64, f64; fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
-        65 => call!(void; u64, u64, u64; r[0], r[1], r[2]),
-        66 => call!(void; u64, u64, u64, f64; r[0], r[1], r[2], d(r[4])),
-        67 => call!(void; u64, u64, u64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5])),
+        55 => call!(void; u64; image[0]),
+        56 => call!(void; u64, f64; image[0], fp(image[4])),
+        57 => call!(void; u64, f64, f64; image[0], fp(image[4]), fp(image[5])),
+        58 => call!(void; u64, f64, f64, f64; image[0], fp(image[4]), fp(image[5]), fp(image[6])),
+        59 => {
+            call!(void; u64, f64, f64, f64, f64; image[0], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
+        }
+        60 => call!(void; u64, u64; image[0], image[1]),
+        61 => call!(void; u64, u64, f64; image[0], image[1], fp(image[4])),
+        62 => call!(void; u64, u64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5])),
+        63 => {
+            call!(void; u64, u64, f64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5]), fp(image[6]))
+        }
+        64 => {
+            call!(void; u64, u64, f64, f64, f64, f64; image[0], image[1], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
+        }
+        65 => call!(void; u64, u64, u64; image[0], image[1], image[2]),
+        66 => call!(void; u64, u64, u64, f64; image[0], image[1], image[2], fp(image[4])),
+        67 => {
+            call!(void; u64, u64, u64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]))
+        }
         68 => {
-            call!(void; u64, u64, u64, f64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5]), d(r[6]))
+            call!(void; u64, u64, u64, f64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]), fp(image[6]))
         }
         69 => {
-            call!(void; u64, u64, u64, f64, f64, f64, f64; r[0], r[1], r[2], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+            call!(void; u64, u64, u64, f64, f64, f64, f64; image[0], image[1], image[2], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
-        70 => call!(void; u64, u64, u64, u64; r[0], r[1], r[2], r[3]),
-        71 => call!(void; u64, u64, u64, u64, f64; r[0], r[1], r[2], r[3], d(r[4])),
-        72 => call!(void; u64, u64, u64, u64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5])),
+        70 => call!(void; u64, u64, u64, u64; image[0], image[1], image[2], image[3]),
+        71 => {
+            call!(void; u64, u64, u64, u64, f64; image[0], image[1], image[2], image[3], fp(image[4]))
+        }
+        72 => {
+            call!(void; u64, u64, u64, u64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]))
+        }
         73 => {
-            call!(void; u64, u64, u64, u64, f64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5]), d(r[6]))
+            call!(void; u64, u64, u64, u64, f64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]), fp(image[6]))
         }
         74 => {
-            call!(void; u64, u64, u64, u64, f64, f64, f64, f64; r[0], r[1], r[2], r[3], d(r[4]), d(r[5]), d(r[6]), d(r[7]))
+            call!(void; u64, u64, u64, u64, f64, f64, f64, f64; image[0], image[1], image[2], image[3], fp(image[4]), fp(image[5]), fp(image[6]), fp(image[7]))
         }
         _ => unreachable!("fast shapes are built by FastShape::of"),
     }
