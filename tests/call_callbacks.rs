@@ -9,7 +9,7 @@ use std::ffi::{c_void, CStr};
 use std::rc::Rc;
 
 use call_fixture::{bytes_of, Fixture};
-use luau_ffi::call::Signature;
+use luau_ffi::call::{function_type_of, Signature};
 use luau_ffi::callback::{
     Callback, CallbackError, CallbackHandler, CallbackTable, FOREIGN_THREAD_MESSAGE,
 };
@@ -45,7 +45,8 @@ fn handler(
 /// The signature of a function-pointer type's target, e.g. `"int(*)(int, int)"`.
 fn pointee_signature(fx: &mut Fixture, pointer_type: &str) -> Rc<Signature> {
     let ptr = fx.type_of(pointer_type);
-    let target = fx.reg.element_of(ptr).expect("a pointer type");
+    let target = function_type_of(&fx.reg, ptr).expect("a function pointer type");
+    assert_eq!(function_type_of(&fx.reg, target), Some(target));
     fx.cache
         .signature(&fx.reg, target)
         .expect("callback signature")

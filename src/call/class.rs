@@ -234,3 +234,16 @@ pub fn promoted_vararg(reg: &Registry, id: CTypeId) -> CTypeId {
         _ => id,
     }
 }
+
+/// The function type behind `id`: `id` itself when it is a function type, the target
+/// when it is a pointer to one (calls through `ffi.cast` pointers and struct fields,
+/// callbacks made for a function-pointer type).
+pub fn function_type_of(reg: &Registry, id: CTypeId) -> Option<CTypeId> {
+    match reg.get(id).kind {
+        CTypeKind::Function { .. } => Some(id),
+        CTypeKind::Pointer { target } => {
+            matches!(reg.get(target).kind, CTypeKind::Function { .. }).then_some(target)
+        }
+        _ => None,
+    }
+}

@@ -19,6 +19,8 @@ mod ffi_types;
 mod signature;
 
 pub use cache::CifCache;
-pub use class::{param_class, promoted_vararg, return_class, CallError, ValueClass};
+pub use class::{
+    function_type_of, param_class, promoted_vararg, return_class, CallError, ValueClass,
+};
 pub use errno::{saved_errno, set_errno};
 pub use signature::{CallFrame, FrameGuard, Signature};

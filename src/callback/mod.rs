@@ -13,6 +13,18 @@
 //! make the C caller see a zero result; the failure is kept for
 //! [`CallbackTable::take_pending_error`], which the glue raises in Luau when the
 //! outermost FFI call returns (design.md §4.5).
+//!
+//! The glue's sequence:
+//!
+//! ```text
+//! let fn_type = call::function_type_of(&reg, ptr_type)?;   // int (*)(int, int) -> int (int, int)
+//! let sig = cache.signature(&reg, fn_type)?;
+//! let cb = table.create(sig, Rc::new(move |args, ret| { /* lua_from_c each arg, pcall,
+//!                                                          c_from_lua into ret */ Ok(()) }))?;
+//! // cb.code is the C function pointer; keep cb.id in the callback cdata:
+//! table.free(cb.id)? / table.set(cb.id, handler)? / table.code(cb.id)?   // stale id → Err
+//! if let Some(message) = table.take_pending_error() { /* raise after the outermost call */ }
+//! ```
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
