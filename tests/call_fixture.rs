@@ -36,6 +36,8 @@ const char *greeting(void);
 size_t slen(const char *s);
 void *ptr_offset(void *p, long n);
 long double ld_add(long double a, long double b);
+complex double cmul(complex double a, complex double b);
+complex float cmulf(complex float a, complex float b);
 typedef struct { double x, y, z; } vec3;
 vec3 vadd(vec3 a, vec3 b);
 double vdot(vec3 a, vec3 b);

@@ -117,6 +117,9 @@ fn read_result(signature: &Signature, frame: &CallFrame, expect: &Expect) -> Exp
             assert!(matches!(
                 signature.ret_class(),
                 ValueClass::Aggregate { .. }
+                    | ValueClass::ComplexF32
+                    | ValueClass::ComplexF64
+                    | ValueClass::LongDouble
             ));
             Expect::Bytes(frame.ret_bytes().to_vec())
         }
@@ -304,6 +307,25 @@ fn calls() -> Vec<Case> {
             Expect::Bytes(bytes_of(&shared_bits)),
             false,
         ),
+        // (1 + 2i)(3 - i) = 5 + 5i
+        case(
+            "cmul",
+            vec![
+                Bytes(bytes_of(&[1.0f64, 2.0])),
+                Bytes(bytes_of(&[3.0f64, -1.0])),
+            ],
+            Expect::Bytes(bytes_of(&[5.0f64, 5.0])),
+            false,
+        ),
+        case(
+            "cmulf",
+            vec![
+                Bytes(bytes_of(&[1.0f32, 2.0])),
+                Bytes(bytes_of(&[3.0f32, -1.0])),
+            ],
+            Expect::Bytes(bytes_of(&[5.0f32, 5.0])),
+            false,
+        ),
         case(
             "tiny_bits_sum",
             vec![Bytes(bytes_of(&(7u32 | (((-2i32) as u32 & 0xf) << 8))))],
@@ -417,6 +439,36 @@ fn struct_results_feed_struct_arguments() {
     // SAFETY: small_sum(small_s), the struct written.
     unsafe { sum.call(sum_at, &mut frame) };
     assert_eq!(frame.ret_int(), 305);
+}
+
+/// x87 80-bit extended bytes of small exact values (sign 0): exponent and mantissa.
+#[cfg(target_arch = "x86_64")]
+fn x87(exponent: u16, mantissa: u64) -> Vec<u8> {
+    let mut bytes = mantissa.to_le_bytes().to_vec();
+    bytes.extend(exponent.to_le_bytes());
+    bytes.resize(16, 0);
+    bytes
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn long_double_travels_through_libffi() {
+    let mut fx = Fixture::new();
+    let one_and_half = x87(16383, 0xC000_0000_0000_0000);
+    let two_and_quarter = x87(16384, 0x9000_0000_0000_0000);
+    let three_and_three_quarters = x87(16384, 0xF000_0000_0000_0000);
+    let [auto, general] = call_both(
+        &mut fx,
+        "ld_add",
+        &[Arg::Bytes(one_and_half), Arg::Bytes(two_and_quarter)],
+        &Expect::Bytes(vec![]),
+    );
+    for result in [auto, general] {
+        let Expect::Bytes(bytes) = result else {
+            unreachable!()
+        };
+        assert_eq!(bytes[..10], three_and_three_quarters[..10]);
+    }
 }
 
 #[test]

@@ -34,6 +34,8 @@ const char *greeting(void) { return "hello"; }
 size_t slen(const char *s) { return strlen(s); }
 void *ptr_offset(void *p, long n) { return (char *)p + n; }
 long double ld_add(long double a, long double b) { return a + b; }
+_Complex double cmul(_Complex double a, _Complex double b) { return a * b; }
+_Complex float cmulf(_Complex float a, _Complex float b) { return a * b; }
 
 typedef struct { double x, y, z; } vec3;
 vec3 vadd(vec3 a, vec3 b) { vec3 r = {a.x + b.x, a.y + b.y, a.z + b.z}; return r; }
