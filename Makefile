@@ -68,8 +68,10 @@ test-valgrind: build fixture
 LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path examples/host/Cargo.toml \
 	| python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="luau0-src"))')/luau/VM/include
 
+# mlua builds Luau with LUAI_MAXCSTACK=1000000, which moves the pseudo-indices
+# (LUA_REGISTRYINDEX, upvalues): C built against the headers must say the same.
 $(BENCHMOD): bench/native/ffibench.c $(FIXTURE)
-	$(CC) -O2 -fPIC -shared -I'$(LUAU_INCLUDE)' -o $@ $< -L$(DIST) -lfixture -Wl,-rpath,'$$ORIGIN'
+	$(CC) -O2 -fPIC -shared -DLUAI_MAXCSTACK=1000000 -I'$(LUAU_INCLUDE)' -o $@ $< -L$(DIST) -lfixture -Wl,-rpath,'$$ORIGIN'
 
 # LuaJIT (-joff) runs the same cases first when installed; the harness prints its lines
 # with the ratio to ours.

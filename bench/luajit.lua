@@ -56,3 +56,33 @@ do
 	end
 	print(string.format("case=cdef_4000_luajit ns=%.2f", median(samples)))
 end
+
+-- cdata cases (bench/cases/cdata.luau).
+do
+	local Vec3 = ffi.typeof("struct { double x, y, z; }")
+	case("field_rw", 2000000, function(n)
+		local p = Vec3()
+		for _ = 1, n do
+			p.x = p.x + 1
+			p.y = p.y + 2
+			p.z = p.z + 3
+		end
+	end)
+	local Doubles = ffi.typeof("double[?]")
+	case("array_fill_sum", 1000000, function(n)
+		local a = Doubles(n)
+		for i = 0, n - 1 do
+			a[i] = i + 1
+		end
+		local s = 0
+		for i = 0, n - 1 do
+			s = s + a[i]
+		end
+	end)
+	case("new_struct", 1000000, function(n)
+		local p
+		for _ = 1, n do
+			p = Vec3()
+		end
+	end)
+end

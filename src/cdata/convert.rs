@@ -169,6 +169,7 @@ fn f64_to_i32(d: f64) -> i32 {
 ///
 /// # Safety
 /// `dst` is valid for writing the type's size.
+#[inline]
 pub unsafe fn write_scalar(dst: *mut u8, shape: Shape, value: Scalar) {
     // SAFETY: caller contract.
     unsafe {
@@ -261,6 +262,7 @@ pub fn int64_type(signed: bool) -> CTypeId {
 /// # Safety
 /// `l` is live with a free slot; `src` is valid for the access; no Rust value with a
 /// destructor is held by the caller across this call (allocation may raise).
+#[inline]
 pub unsafe fn lua_from_c(l: *mut lua_State, tag: c_int, access: Access, src: *mut u8) {
     // SAFETY: caller contract.
     unsafe {

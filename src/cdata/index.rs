@@ -25,31 +25,28 @@ pub struct ElementPlan {
     pub through_pointer: bool,
 }
 
-#[derive(Clone, Copy)]
-struct Slot {
-    ty: u32,
-    key: usize,
-    plan: FieldPlan,
-}
-
 const CACHE_SLOTS: usize = 512;
 
-/// Field lookups already resolved. The caller anchors each cached key string so its
+/// Field lookups already resolved, direct-mapped: `keys[i]` is (type id, key string
+/// address) and `plans[i]` its plan. The caller anchors each cached key string so its
 /// address is never reused for another string.
 pub struct FieldCache {
-    slots: Box<[Cell<Option<Slot>>]>,
+    keys: Box<[Cell<(u32, usize)>]>,
+    plans: Box<[Cell<Option<FieldPlan>>]>,
     last_element: Cell<Option<(u32, ElementPlan)>>,
 }
 
 impl Default for FieldCache {
     fn default() -> Self {
         FieldCache {
-            slots: (0..CACHE_SLOTS).map(|_| Cell::new(None)).collect(),
+            keys: (0..CACHE_SLOTS).map(|_| Cell::new((0, 0))).collect(),
+            plans: (0..CACHE_SLOTS).map(|_| Cell::new(None)).collect(),
             last_element: Cell::new(None),
         }
     }
 }
 
+#[inline]
 fn slot_of(ty: CTypeId, key: usize) -> usize {
     ((key >> 3) ^ (ty.0 as usize).wrapping_mul(0x9E37_79B9)) % CACHE_SLOTS
 }
@@ -57,18 +54,18 @@ fn slot_of(ty: CTypeId, key: usize) -> usize {
 impl FieldCache {
     #[inline]
     pub fn field(&self, ty: CTypeId, key: usize) -> Option<FieldPlan> {
-        match self.slots[slot_of(ty, key)].get() {
-            Some(s) if s.ty == ty.0 && s.key == key => Some(s.plan),
-            _ => None,
+        let slot = slot_of(ty, key);
+        if self.keys[slot].get() == (ty.0, key) {
+            self.plans[slot].get()
+        } else {
+            None
         }
     }
 
     pub fn put_field(&self, ty: CTypeId, key: usize, plan: FieldPlan) {
-        self.slots[slot_of(ty, key)].set(Some(Slot {
-            ty: ty.0,
-            key,
-            plan,
-        }));
+        let slot = slot_of(ty, key);
+        self.keys[slot].set((ty.0, key));
+        self.plans[slot].set(Some(plan));
     }
 
     #[inline]

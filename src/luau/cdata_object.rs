@@ -184,13 +184,16 @@ unsafe fn locate(
 ) -> Result<(Access, *mut u8), String> {
     // SAFETY: caller contract; stack reads only, plus anchoring a key string.
     unsafe {
-        match lua::lua_type(l, 2) {
-            lua::LUA_TSTRING => {
-                let mut len = 0usize;
-                let key = lua::lua_tolstring(l, 2, &mut len);
+        // lua_tostringatom: the string's bytes, or NULL for any other value (numbers
+        // are not converted), in one call.
+        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        if !key.is_null() {
+            {
                 let plan = match st.field_cache.field(ty, key as usize) {
                     Some(plan) => plan,
                     None => {
+                        let mut len = 0usize;
+                        lua::lua_tolstring(l, 2, &mut len);
                         let name = std::slice::from_raw_parts(key.cast::<u8>(), len);
                         let name = String::from_utf8_lossy(name);
                         let plan: FieldPlan = resolve_field(&st.registry.borrow(), ty, &name)?;
@@ -203,8 +206,10 @@ unsafe fn locate(
                 if base.is_null() {
                     return Err(null_error(st, ty));
                 }
-                Ok((plan.access, base.wrapping_add(plan.offset as usize)))
+                return Ok((plan.access, base.wrapping_add(plan.offset as usize)));
             }
+        }
+        match lua::lua_type(l, 2) {
             lua::LUA_TNUMBER => {
                 let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
                 element(st, ty, data, index)
@@ -230,6 +235,38 @@ unsafe fn locate(
                 .to_string())
             }
         }
+    }
+}
+
+/// The hot path of [`locate`]: a string key already in the field cache, or a number
+/// index of the last array/pointer type indexed, for a cdata whose object (or pointee)
+/// is not NULL. `None` sends the caller to `locate`.
+///
+/// # Safety
+/// As [`locate`].
+#[inline(always)]
+unsafe fn cached_field(
+    l: State,
+    st: &ModuleState,
+    ty: CTypeId,
+    data: *mut u8,
+) -> Option<(Access, *mut u8)> {
+    // SAFETY: caller contract; tostringatom only inspects the key.
+    unsafe {
+        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        if key.is_null() {
+            if lua::lua_type(l, 2) != lua::LUA_TNUMBER {
+                return None;
+            }
+            let plan = st.field_cache.element(ty)?;
+            let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
+            let base = base_address(data, plan.through_pointer);
+            let offset = index.wrapping_mul(plan.elem_size as i64) as isize;
+            return (!base.is_null()).then(|| (plan.access, base.wrapping_offset(offset)));
+        }
+        let plan = st.field_cache.field(ty, key as usize)?;
+        let base = base_address(data, plan.through_pointer);
+        (!base.is_null()).then(|| (plan.access, base.wrapping_add(plan.offset as usize)))
     }
 }
 
@@ -289,6 +326,10 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
             return 0;
         };
         let (ty, data) = (h.ty, h.data);
+        if let Some((access, address)) = cached_field(l, st, ty, data) {
+            lua_from_c(l, st.cdata_tag.get(), access, address);
+            return 1;
+        }
         let failure = match locate(l, st, ty, data) {
             Ok((access, address)) => {
                 lua_from_c(l, st.cdata_tag.get(), access, address);
@@ -368,7 +409,11 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
             return 0;
         };
         let (ty, data) = (h.ty, h.data);
-        let failure = match locate(l, st, ty, data) {
+        let located = match cached_field(l, st, ty, data) {
+            Some(found) => Ok(found),
+            None => locate(l, st, ty, data),
+        };
+        let failure = match located {
             Ok((access, address)) => match store(l, st, access, address, 3) {
                 Ok(()) => return 0,
                 Err(message) => message,

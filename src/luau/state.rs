@@ -14,6 +14,12 @@ use mlua::ffi as lua;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+/// How many states loaded the module, and the first one's data: while only one state
+/// exists, API functions find their data without reading an upvalue.
+static STATES_LOADED: AtomicUsize = AtomicUsize::new(0);
+static ONLY_STATE: AtomicPtr<ModuleState> = AtomicPtr::new(std::ptr::null_mut());
 
 pub struct ModuleState {
     /// Every C type and declaration seen by `ffi.cdef` and friends.
@@ -40,7 +46,7 @@ pub struct ModuleState {
 impl ModuleState {
     /// Creates the state for this load and leaks it (see the module comment).
     pub fn leak(ctype_tag: c_int) -> &'static ModuleState {
-        Box::leak(Box::new(ModuleState {
+        let st: &'static ModuleState = Box::leak(Box::new(ModuleState {
             registry: RefCell::new(Registry::new()),
             ctype_tag,
             type_cache: RefCell::new(HashMap::new()),
@@ -50,7 +56,11 @@ impl ModuleState {
             metatypes_ref: Cell::new(0),
             has_metatype: RefCell::new(Vec::new()),
             finalizers: Finalizers::default(),
-        }))
+        }));
+        if STATES_LOADED.fetch_add(1, Ordering::AcqRel) == 0 {
+            ONLY_STATE.store((st as *const ModuleState).cast_mut(), Ordering::Release);
+        }
+        st
     }
 
     /// Whether `id` has a metatype of its own.
@@ -71,7 +81,13 @@ impl ModuleState {
     /// # Safety
     /// `l` must be inside a C function created by [`super::stack::set_function`] with a
     /// `ModuleState` upvalue.
+    #[inline]
     pub unsafe fn of_call(l: State) -> &'static ModuleState {
+        // The common case of one Luau state: no upvalue lookup on the hot paths.
+        if STATES_LOADED.load(Ordering::Acquire) == 1 {
+            // SAFETY: set once, before the count became 1, to a leaked ModuleState.
+            return unsafe { &*ONLY_STATE.load(Ordering::Acquire) };
+        }
         // SAFETY: caller contract: upvalue 1 is the light userdata made by as_upvalue,
         // pointing at a leaked (never freed) ModuleState.
         unsafe { &*lua::lua_touserdata(l, lua::lua_upvalueindex(1)).cast::<ModuleState>() }
