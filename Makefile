@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-exports test-types bench clean fmt lint
+.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types bench clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -39,7 +39,7 @@ $(FIXTURE): spec/native/fixture.c
 
 fixture: $(FIXTURE)
 
-test: test-rust build fixture test-exports test-types test-spec test-gc
+test: test-rust build fixture test-exports test-types test-spec test-gc test-examples
 
 test-rust:
 	$(CARGO) test --release
@@ -57,6 +57,10 @@ test-spec: build fixture
 # freed too early or twice, or a finalizer run at the wrong time, shows up.
 test-gc: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau --gc-stress $(SPECS)
+
+# The examples that need no system library run and print what they promise.
+test-examples: build
+	$(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'
 
 # Memcheck over the cdata specs (GC-stressed). The host uses the system allocator, so
 # valgrind sees every Luau block; any error fails the target.
