@@ -5,7 +5,7 @@
 use super::convert::{read_scalar, same_unqualified, shape, Scalar, Shape};
 use super::memory;
 use super::object::Header;
-use crate::ctype::{CTypeId, CTypeKind, Registry};
+use crate::ctype::{CTypeId, Registry};
 use crate::error::Error;
 
 /// An arithmetic metamethod.
@@ -254,11 +254,9 @@ pub fn is_builtin_comparison(reg: &mut Registry, a: &Header, b: &Header) -> bool
 pub fn compare(reg: &mut Registry, op: CompareOp, a: &Header, b: &Header) -> Result<bool, String> {
     let (oa, ob) = (Operand::Cdata(a), Operand::Cdata(b));
     if let (Some((ta, xa, _)), Some((tb, xb, _))) = (as_pointer(reg, oa), as_pointer(reg, ob)) {
-        if op != CompareOp::Eq {
-            let void = |t: CTypeId| matches!(reg.get(t).kind, CTypeKind::Void);
-            if !(void(ta) || void(tb) || reg.get(ta).kind == reg.get(tb).kind) {
-                return Err(bad_compare(reg, a, b));
-            }
+        // Ordering needs the same target type (qualifiers aside); equality is by address.
+        if op != CompareOp::Eq && reg.get(ta).kind != reg.get(tb).kind {
+            return Err(bad_compare(reg, a, b));
         }
         return Ok(ordered(op, xa.cmp(&xb)));
     }

@@ -506,6 +506,16 @@ pub unsafe fn c_from_lua(
                 Some(src) => c_from_c(reg, ty, dst, src, ctx),
                 None => Err(cannot_convert("userdata", reg, ty, ctx)),
             },
+            lua::LUA_TFUNCTION
+                if matches!(sh, Shape::Pointer { .. })
+                    && crate::call::function_type_of(reg, ty).is_some() =>
+            {
+                // A Luau function where a function pointer is expected: a callback.
+                let code =
+                    crate::luau::callback_glue::pointer_from_function(l, tag, reg, ty, idx, ctx)?;
+                memory::write_address(dst, code);
+                Ok(())
+            }
             lua::LUA_TTABLE
                 if ctx != Context::Cast && matches!(sh, Shape::Array { .. } | Shape::Record) =>
             {
@@ -548,13 +558,17 @@ fn pointee(sh: Shape) -> Option<CTypeId> {
 }
 
 /// LuaJIT's implicit pointer conversion check: the same target (qualifiers may only be
-/// added), or void on either side.
+/// added), integers of the same size whatever their signedness, or void on either side.
 fn pointer_compatible(reg: &Registry, to: CTypeId, from: CTypeId) -> bool {
     let (t, f) = (reg.get(to), reg.get(from));
     if f.quals.is_const && !t.quals.is_const {
         return false;
     }
-    matches!(t.kind, CTypeKind::Void) || matches!(f.kind, CTypeKind::Void) || t.kind == f.kind
+    match (&t.kind, &f.kind) {
+        (CTypeKind::Void, _) | (_, CTypeKind::Void) => true,
+        (CTypeKind::Int { size: a, .. }, CTypeKind::Int { size: b, .. }) => a == b,
+        (a, b) => a == b,
+    }
 }
 
 /// Converts the C object of cdata `src` to type `ty` at `dst` (LuaJIT `lj_cconv_ct_ct`).

@@ -443,6 +443,11 @@ unsafe extern "C-unwind" fn cdata_namecall(l: State) -> c_int {
     unsafe {
         let st = ModuleState::of_call(l);
         let name = lua::lua_namecallatom(l, std::ptr::null_mut());
+        if !name.is_null() {
+            if let Some(results) = super::callback_glue::method(l, st, CStr::from_ptr(name)) {
+                return results;
+            }
+        }
         if name.is_null() || !push_metamethod(l, st, 1, c"__index") {
             let ty = object::to_cdata(l, st.cdata_tag.get(), 1).map(|h| h.ty);
             let message = match ty {
@@ -685,12 +690,40 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
     }
 }
 
-/// A number as Lua prints it (`%.14g`).
-fn number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+/// A number as Lua 5.1 prints it (`%.14g`), as LuaJIT formats complex parts.
+pub fn number_text(n: f64) -> String {
+    if !n.is_finite() {
+        return if n.is_nan() {
+            "nan".into()
+        } else if n > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
+    if n == 0.0 {
+        return if n.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    const PRECISION: i32 = 14;
+    let sci = format!("{:.*e}", (PRECISION - 1) as usize, n);
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let strip = |t: &str| -> String {
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    if exponent < -4 || exponent >= PRECISION {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", strip(mantissa), sign, exponent.abs())
     } else {
-        format!("{n}")
+        strip(&format!("{:.*}", (PRECISION - 1 - exponent) as usize, n))
     }
 }
 
@@ -740,6 +773,9 @@ unsafe extern "C-unwind" fn cdata_call(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe {
         let st = ModuleState::of_call(l);
+        if let Some(results) = super::call_glue::call(l, st) {
+            return results;
+        }
         if push_metamethod(l, st, 1, c"__call") {
             lua::lua_insert(l, 1);
             let nargs = lua::lua_gettop(l) - 1;
