@@ -719,7 +719,7 @@ pub fn number_text(n: f64) -> String {
             t.to_string()
         }
     };
-    if exponent < -4 || exponent >= PRECISION {
+    if !(-4..PRECISION).contains(&exponent) {
         let sign = if exponent < 0 { '-' } else { '+' };
         format!("{}e{}{:02}", strip(mantissa), sign, exponent.abs())
     } else {
