@@ -2,8 +2,11 @@
 //! Each function is short and delegates to the module that owns the concern.
 
 use super::args::{bad_argument, ctype_arg, type_params};
+use super::call_glue;
+use super::callback_glue;
 use super::cdata_object;
 use super::ctype_object;
+use super::namespace;
 use super::stack::{self, State};
 use super::state::{self, ModuleState};
 use crate::cdata::convert::{self, Shape};
@@ -38,18 +41,34 @@ pub unsafe fn open(l: State) -> c_int {
         st.cdata_tag.set(cdata_tag);
         st.finalizers.cdata_tag.set(cdata_tag);
         cdata_object::register_metatable(l, st);
-        for slot in [&st.anchors_ref, &st.metatypes_ref, &st.finalizers.table_ref] {
+        for slot in [
+            &st.anchors_ref,
+            &st.metatypes_ref,
+            &st.finalizers.table_ref,
+            &st.parents_ref,
+        ] {
             lua::lua_createtable(l, 0, 0);
             slot.set(lua::lua_ref(l, -1));
             lua::lua_settop(l, -2);
         }
+        // The parents table holds its keys (references) weakly.
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.parents_ref.get() as _);
+        lua::lua_createtable(l, 0, 1);
+        stack::push_str(l, "k");
+        lua::lua_rawsetfield(l, -2, c"__mode".as_ptr());
+        lua::lua_setmetatable(l, -2);
+        lua::lua_settop(l, -2);
         finalizer::register(l, &st.finalizers);
+        namespace::init(l, st);
+        callback_glue::init(l, st);
 
         lua::lua_createtable(l, 0, 32);
         let t = lua::lua_absindex(l, -1);
 
         // Declaring and accessing external symbols (ext_ffi_api, in its order).
         stack::set_function(l, t, c"cdef", ffi_cdef, up);
+        namespace::set_process_namespace(l, st, t, c"C");
+        stack::set_function(l, t, c"load", namespace::ffi_load, up);
 
         // C data functions.
         stack::set_function(l, t, c"new", ffi_new, up);
@@ -65,6 +84,7 @@ pub unsafe fn open(l: State) -> c_int {
         stack::set_function(l, t, c"istype", ffi_istype, up);
 
         // Utility functions.
+        stack::set_function(l, t, c"errno", call_glue::ffi_errno, up);
         stack::set_function(l, t, c"string", ffi_string, up);
         stack::set_function(l, t, c"copy", ffi_copy, up);
         stack::set_function(l, t, c"fill", ffi_fill, up);

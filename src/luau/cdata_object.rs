@@ -316,6 +316,49 @@ unsafe fn anchor_key(l: State, st: &ModuleState) {
     }
 }
 
+/// Pushes the value at `address` read from the cdata at `parent`; a reference into a
+/// value cdata (not through a pointer) keeps that cdata alive.
+///
+/// # Safety
+/// `l` live with 4 free slots; `address` valid for the access; no registry borrow held.
+#[inline]
+unsafe fn push_element(
+    l: State,
+    st: &ModuleState,
+    access: Access,
+    address: *mut u8,
+    parent: c_int,
+) {
+    // SAFETY: caller contract.
+    unsafe {
+        lua_from_c(l, st.cdata_tag.get(), access, address);
+        if matches!(
+            access.shape,
+            Shape::Array { .. } | Shape::Record | Shape::Other
+        ) && access.bit.is_none()
+        {
+            let owns_memory = match object::to_cdata(l, st.cdata_tag.get(), parent) {
+                Some(h) => {
+                    h.is_ref()
+                        || !matches!(
+                            convert::shape(&st.registry.borrow(), h.ty),
+                            Shape::Pointer { .. }
+                        )
+                }
+                None => false,
+            };
+            if owns_memory {
+                let parent = lua::lua_absindex(l, parent);
+                lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.parents_ref.get() as _);
+                lua::lua_pushvalue(l, -2);
+                lua::lua_pushvalue(l, parent);
+                lua::lua_rawset(l, -3);
+                lua::lua_settop(l, -2);
+            }
+        }
+    }
+}
+
 /// `cd.field`, `cd[i]`, `p.x` through a pointer; else the metatype's `__index`.
 unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module: upvalue 1 is the state and
@@ -327,12 +370,12 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
         };
         let (ty, data) = (h.ty, h.data);
         if let Some((access, address)) = cached_field(l, st, ty, data) {
-            lua_from_c(l, st.cdata_tag.get(), access, address);
+            push_element(l, st, access, address, 1);
             return 1;
         }
         let failure = match locate(l, st, ty, data) {
             Ok((access, address)) => {
-                lua_from_c(l, st.cdata_tag.get(), access, address);
+                push_element(l, st, access, address, 1);
                 return 1;
             }
             Err(message) => message,
@@ -854,7 +897,7 @@ unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
         let located = element(st, ty, data, next);
         let (access, address) = stack::ok_or_raise(l, located);
         lua::lua_pushnumber(l, next as f64);
-        lua_from_c(l, st.cdata_tag.get(), access, address);
+        push_element(l, st, access, address, 1);
         2
     }
 }

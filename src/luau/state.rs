@@ -35,12 +35,17 @@ pub struct ModuleState {
     /// `lua_ref` of the set of field-name strings in `field_cache` (anchored so their
     /// addresses stay theirs).
     pub anchors_ref: Cell<c_int>,
+    /// `lua_ref` of the weak-keyed table reference cdata → the cdata it points into, so
+    /// `s.inner` or `arr[i]` keeps `s`/`arr` alive (LuaJIT leaves that to the user).
+    pub parents_ref: Cell<c_int>,
     /// `lua_ref` of the table type id → metatable of `ffi.metatype`.
     pub metatypes_ref: Cell<c_int>,
     /// Which type ids have a metatype (indexed by id), so the hot paths need no lookup.
     pub has_metatype: RefCell<Vec<bool>>,
     /// `ffi.gc` finalizers and their queue.
     pub finalizers: Finalizers,
+    /// Call plans, cifs, callbacks (`call_glue`, `callback_glue`).
+    pub calls: super::call_glue::CallState,
 }
 
 impl ModuleState {
@@ -53,9 +58,11 @@ impl ModuleState {
             cdata_tag: Cell::new(0),
             field_cache: FieldCache::default(),
             anchors_ref: Cell::new(0),
+            parents_ref: Cell::new(0),
             metatypes_ref: Cell::new(0),
             has_metatype: RefCell::new(Vec::new()),
             finalizers: Finalizers::default(),
+            calls: Default::default(),
         }));
         if STATES_LOADED.fetch_add(1, Ordering::AcqRel) == 0 {
             ONLY_STATE.store((st as *const ModuleState).cast_mut(), Ordering::Release);
