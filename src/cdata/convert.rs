@@ -504,7 +504,17 @@ pub unsafe fn c_from_lua(
             }
             lua::LUA_TUSERDATA => match object::to_cdata(l, tag, idx) {
                 Some(src) => c_from_c(reg, ty, dst, src, ctx),
-                None => Err(cannot_convert("userdata", reg, ty, ctx)),
+                // Any other userdata is the address of its block, as `void *` (LuaJIT
+                // "userdata → void *"); a cast takes it for any pointer.
+                None => match sh {
+                    Shape::Pointer { target }
+                        if ctx == Context::Cast || matches!(reg.get(target).kind, CTypeKind::Void) =>
+                    {
+                        memory::write_address(dst, lua::lua_touserdata(l, idx) as usize);
+                        Ok(())
+                    }
+                    _ => Err(cannot_convert("userdata", reg, ty, ctx)),
+                },
             },
             lua::LUA_TFUNCTION
                 if matches!(sh, Shape::Pointer { .. })
