@@ -380,6 +380,22 @@ pub unsafe fn c_from_lua(
                 );
                 Ok(())
             }
+            // Luau's 64-bit integers (behind a flag today) are exact C integers.
+            lua::LUA_TINTEGER
+                if sh.is_number_like()
+                    || matches!(sh, Shape::Pointer { .. }) && ctx == Context::Cast =>
+            {
+                let value = lua::lua_tointeger64(l, idx, std::ptr::null_mut());
+                write_scalar(
+                    dst,
+                    sh,
+                    Scalar::Int {
+                        value,
+                        unsigned: false,
+                    },
+                );
+                Ok(())
+            }
             lua::LUA_TBOOLEAN if sh.is_number_like() => {
                 let b = lua::lua_toboolean(l, idx) != 0;
                 write_scalar(
@@ -508,7 +524,8 @@ pub unsafe fn c_from_lua(
                 // "userdata → void *"); a cast takes it for any pointer.
                 None => match sh {
                     Shape::Pointer { target }
-                        if ctx == Context::Cast || matches!(reg.get(target).kind, CTypeKind::Void) =>
+                        if ctx == Context::Cast
+                            || matches!(reg.get(target).kind, CTypeKind::Void) =>
                     {
                         memory::write_address(dst, lua::lua_touserdata(l, idx) as usize);
                         Ok(())

@@ -214,6 +214,12 @@ unsafe fn locate(
                 let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
                 element(st, ty, data, index)
             }
+            lua::LUA_TINTEGER => element(
+                st,
+                ty,
+                data,
+                lua::lua_tointeger64(l, 2, std::ptr::null_mut()),
+            ),
             _ => {
                 if let Some(key) = object::to_cdata(l, st.cdata_tag.get(), 2) {
                     let sh = convert::shape(&st.registry.borrow(), key.ty);
@@ -537,6 +543,9 @@ unsafe fn operand<'a>(l: State, st: &ModuleState, idx: c_int) -> Operand<'a> {
         }
         match lua::lua_type(l, idx) {
             lua::LUA_TNUMBER => Operand::Number(lua::lua_tonumberx(l, idx, std::ptr::null_mut())),
+            lua::LUA_TINTEGER => {
+                Operand::Number(lua::lua_tointeger64(l, idx, std::ptr::null_mut()) as f64)
+            }
             t => Operand::Other(
                 CStr::from_ptr(lua::lua_typename(l, t))
                     .to_str()
