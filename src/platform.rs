@@ -77,6 +77,5 @@ pub fn abi(param: &str) -> bool {
 
 /// Every parameter name `ffi.abi` knows, for tests and documentation.
 pub const ABI_PARAMS: &[&str] = &[
-    "32bit", "64bit", "le", "be", "fpu", "hardfp", "softfp", "eabi", "win", "uwp", "pauth",
-    "gc64",
+    "32bit", "64bit", "le", "be", "fpu", "hardfp", "softfp", "eabi", "win", "uwp", "pauth", "gc64",
 ];
