@@ -104,6 +104,9 @@ pub enum Error {
     NullDereference { ty: String },
     /// `'<ty>' cannot be iterated` (`for ... in cdata` on a type without a length)
     CannotIterate { ty: String },
+    /// `index <i> is out of bounds for '<ty>'` (an array cdata indexed outside its own
+    /// memory; LuaJIT does not check)
+    IndexOutOfBounds { index: i64, ty: String },
     /// `cannot change a protected metatable` (a second `ffi.metatype` of one type)
     ProtectedMetatable,
     /// `string length overflow` (`ffi.string` with a negative length)
@@ -219,6 +222,9 @@ impl fmt::Display for Error {
                 write!(f, "attempt to dereference a NULL pointer of type '{ty}'")
             }
             Error::CannotIterate { ty } => write!(f, "'{ty}' cannot be iterated"),
+            Error::IndexOutOfBounds { index, ty } => {
+                write!(f, "index {index} is out of bounds for '{ty}'")
+            }
             Error::ProtectedMetatable => f.write_str("cannot change a protected metatable"),
             Error::StringLengthOverflow => f.write_str("string length overflow"),
             Error::OutOfBounds { len, size, what } => {

@@ -181,6 +181,7 @@ unsafe fn locate(
     st: &ModuleState,
     ty: CTypeId,
     data: *mut u8,
+    bytes: u64,
 ) -> Result<(Access, *mut u8), String> {
     // SAFETY: caller contract; stack reads only, plus anchoring a key string.
     unsafe {
@@ -212,12 +213,13 @@ unsafe fn locate(
         match lua::lua_type(l, 2) {
             lua::LUA_TNUMBER => {
                 let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
-                element(st, ty, data, index)
+                element(st, ty, data, bytes, index)
             }
             lua::LUA_TINTEGER => element(
                 st,
                 ty,
                 data,
+                bytes,
                 lua::lua_tointeger64(l, 2, std::ptr::null_mut()),
             ),
             _ => {
@@ -226,7 +228,7 @@ unsafe fn locate(
                     if let (Shape::Int { .. } | Shape::Bool, Some(v)) =
                         (sh, convert::read_scalar(key.data, sh))
                     {
-                        return element(st, ty, data, v.as_i64());
+                        return element(st, ty, data, bytes, v.as_i64());
                     }
                 }
                 let reg = st.registry.borrow();
@@ -256,6 +258,7 @@ unsafe fn cached_field(
     st: &ModuleState,
     ty: CTypeId,
     data: *mut u8,
+    bytes: u64,
 ) -> Option<(Access, *mut u8)> {
     // SAFETY: caller contract; tostringatom only inspects the key.
     unsafe {
@@ -266,6 +269,9 @@ unsafe fn cached_field(
             }
             let plan = st.field_cache.element(ty)?;
             let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
+            if !plan.through_pointer && !in_bounds(index, plan.elem_size, bytes) {
+                return None;
+            }
             let base = base_address(data, plan.through_pointer);
             let offset = index.wrapping_mul(plan.elem_size as i64) as isize;
             return (!base.is_null()).then(|| (plan.access, base.wrapping_offset(offset)));
@@ -274,6 +280,18 @@ unsafe fn cached_field(
         let base = base_address(data, plan.through_pointer);
         (!base.is_null()).then(|| (plan.access, base.wrapping_add(plan.offset as usize)))
     }
+}
+
+/// Whether element `index` lies within an array object of `bytes` bytes. Only arrays
+/// that own their memory are checked (`bytes` is `u64::MAX` for references, which may
+/// be C's trailing `[1]` arrays); pointers are never checked, as in C.
+#[inline(always)]
+fn in_bounds(index: i64, elem_size: u64, bytes: u64) -> bool {
+    index >= 0
+        && (index as u64)
+            .checked_add(1)
+            .and_then(|n| n.checked_mul(elem_size))
+            .is_some_and(|end| end <= bytes)
 }
 
 /// Element `index` of an array or pointer cdata.
@@ -285,6 +303,7 @@ unsafe fn element(
     st: &ModuleState,
     ty: CTypeId,
     data: *mut u8,
+    bytes: u64,
     index: i64,
 ) -> Result<(Access, *mut u8), String> {
     let plan: ElementPlan = match st.field_cache.element(ty) {
@@ -295,6 +314,13 @@ unsafe fn element(
             plan
         }
     };
+    if !plan.through_pointer && !in_bounds(index, plan.elem_size, bytes) {
+        return Err(Error::IndexOutOfBounds {
+            index,
+            ty: st.registry.borrow().c_name(ty),
+        }
+        .to_string());
+    }
     // SAFETY: caller contract.
     let base = unsafe { base_address(data, plan.through_pointer) };
     if base.is_null() {
@@ -304,6 +330,16 @@ unsafe fn element(
         plan.access,
         base.wrapping_offset(index.wrapping_mul(plan.elem_size as i64) as isize),
     ))
+}
+
+/// The bytes a cdata owns, for bounds checks: its size, or unlimited for a reference.
+#[inline(always)]
+fn owned_bytes(h: &object::Header) -> u64 {
+    if h.is_ref() {
+        u64::MAX
+    } else {
+        h.size as u64
+    }
 }
 
 /// Keeps the key string at 2 alive for as long as the state, so that its address in the
@@ -374,12 +410,12 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let (ty, data) = (h.ty, h.data);
-        if let Some((access, address)) = cached_field(l, st, ty, data) {
+        let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
+        if let Some((access, address)) = cached_field(l, st, ty, data, bytes) {
             push_element(l, st, access, address, 1);
             return 1;
         }
-        let failure = match locate(l, st, ty, data) {
+        let failure = match locate(l, st, ty, data, bytes) {
             Ok((access, address)) => {
                 push_element(l, st, access, address, 1);
                 return 1;
@@ -457,10 +493,10 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let (ty, data) = (h.ty, h.data);
-        let located = match cached_field(l, st, ty, data) {
+        let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
+        let located = match cached_field(l, st, ty, data, bytes) {
             Some(found) => Ok(found),
-            None => locate(l, st, ty, data),
+            None => locate(l, st, ty, data, bytes),
         };
         let failure = match located {
             Ok((access, address)) => match store(l, st, access, address, 3) {
@@ -894,7 +930,7 @@ unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let (ty, data) = (h.ty, h.data);
+        let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
         let next = lua::lua_tonumberx(l, 2, std::ptr::null_mut()) as i64 + 1;
         let len = match convert::shape(&st.registry.borrow(), ty) {
             Shape::Array { len: Some(n), .. } => n as i64,
@@ -903,7 +939,7 @@ unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
         if next >= len {
             return 0;
         }
-        let located = element(st, ty, data, next);
+        let located = element(st, ty, data, bytes, next);
         let (access, address) = stack::ok_or_raise(l, located);
         lua::lua_pushnumber(l, next as f64);
         push_element(l, st, access, address, 1);
