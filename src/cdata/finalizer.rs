@@ -1,12 +1,15 @@
-//! Finalizers (`ffi.gc`, metatype `__gc`) as design.md §4.3: the cdata destructor only
-//! queues a copy of the collected value; the queue is drained at the next safe point,
-//! the VM interrupt, which is installed only while the queue is non-empty and chains the
+//! Finalizers (`ffi.gc`, metatype `__gc`) as design.md §4.3: a C function finalizer is
+//! called by the cdata destructor itself; for a Luau finalizer the destructor only queues
+//! a copy of the collected value, and the queue is drained at the next safe point, the
+//! VM interrupt, which is installed only while the queue is non-empty and chains the
 //! host's previous interrupt.
 
+use super::memory;
 use super::object::{self, Header};
 use crate::ctype::CTypeId;
 use mlua::ffi::{self as lua, lua_State};
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::c_int;
 use std::sync::Mutex;
 
@@ -20,8 +23,50 @@ pub struct Pending {
     pub bytes: Vec<u8>,
 }
 
+/// The high bit of a finalizer slot marks a C function finalizer.
+pub const C_FINALIZER: u32 = 1 << 31;
+
+/// How the collected value is passed to a C finalizer (its one argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CArgument {
+    /// The address of the C object (arrays, structs).
+    Address,
+    /// The pointer the cdata holds (`ffi.gc(p, ffi.C.free)`).
+    PointerValue,
+    /// The integer the cdata holds.
+    Integer { size: u8, signed: bool },
+}
+
+/// A C function finalizer: a function of one pointer or integer argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CFinalizer {
+    pub function: usize,
+    pub argument: CArgument,
+}
+
+/// Calls a C finalizer with the value of the object at `data`.
+///
+/// # Safety
+/// `f.function` is a C function taking one pointer or integer argument (passed in an
+/// integer register on the supported ABIs; any result is ignored); `data` is valid for
+/// the argument's read.
+pub unsafe fn call_c_finalizer(f: CFinalizer, data: *const u8) {
+    // SAFETY: caller contract.
+    unsafe {
+        let argument = match f.argument {
+            CArgument::Address => data as usize,
+            CArgument::PointerValue => memory::read_address(data),
+            CArgument::Integer { size, signed } => memory::read_int(data, size, signed) as usize,
+        };
+        let function: extern "C" fn(usize) = std::mem::transmute(f.function);
+        function(argument);
+    }
+}
+
 /// Per-state finalizer bookkeeping (part of the module state).
 pub struct Finalizers {
+    /// C function finalizers by slot (with [`C_FINALIZER`] set).
+    c_functions: RefCell<HashMap<u32, CFinalizer>>,
     /// `lua_ref` of the table slot → finalizer function.
     pub table_ref: Cell<c_int>,
     next_slot: Cell<u32>,
@@ -37,6 +82,7 @@ type Interrupt = unsafe extern "C-unwind" fn(*mut lua_State, c_int);
 impl Default for Finalizers {
     fn default() -> Self {
         Finalizers {
+            c_functions: RefCell::new(HashMap::new()),
             table_ref: Cell::new(0),
             next_slot: Cell::new(1),
             queue: RefCell::new(Vec::new()),
@@ -51,8 +97,21 @@ impl Finalizers {
     /// A fresh slot number for a finalizer function.
     pub fn new_slot(&self) -> u32 {
         let slot = self.next_slot.get();
-        self.next_slot.set(slot.wrapping_add(1).max(1));
+        self.next_slot
+            .set((slot.wrapping_add(1) & !C_FINALIZER).max(1));
         slot
+    }
+
+    /// Registers a C finalizer; returns its slot (with [`C_FINALIZER`] set).
+    pub fn add_c(&self, f: CFinalizer) -> u32 {
+        let slot = self.new_slot() | C_FINALIZER;
+        self.c_functions.borrow_mut().insert(slot, f);
+        slot
+    }
+
+    /// Forgets the C finalizer of `slot`, returning it.
+    pub fn take_c(&self, slot: u32) -> Option<CFinalizer> {
+        self.c_functions.try_borrow_mut().ok()?.remove(&slot)
     }
 
     pub fn has_pending(&self) -> bool {
@@ -101,6 +160,14 @@ pub unsafe extern "C" fn destroy(l: *mut lua_State, block: *mut std::ffi::c_void
     let Some(finalizers) = lookup(callbacks as usize) else {
         return;
     };
+    if header.finalizer & C_FINALIZER != 0 {
+        if let Some(f) = finalizers.take_c(header.finalizer) {
+            // SAFETY: checked at ffi.gc: a C function of one pointer/integer argument;
+            // the object is still in the block being freed.
+            unsafe { call_c_finalizer(f, header.data) };
+        }
+        return;
+    }
     let pending = if header.is_ref() {
         Pending {
             slot: header.finalizer,
@@ -221,5 +288,49 @@ pub unsafe fn run_pending(
                 lua::lua_settop(l, -2);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static SEEN: AtomicUsize = AtomicUsize::new(0);
+
+    extern "C" fn record(argument: usize) {
+        SEEN.store(argument, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn c_finalizers_get_the_value_the_cdata_holds() {
+        let f = |argument| CFinalizer {
+            function: record as extern "C" fn(usize) as usize,
+            argument,
+        };
+        let pointer: usize = 0x1234_5678;
+        // SAFETY: `record` takes one integer argument; each data pointer is valid.
+        unsafe {
+            call_c_finalizer(
+                f(CArgument::PointerValue),
+                (&pointer as *const usize).cast(),
+            );
+            assert_eq!(SEEN.load(Ordering::SeqCst), 0x1234_5678);
+            let small: i16 = -2;
+            let integer = CArgument::Integer {
+                size: 2,
+                signed: true,
+            };
+            call_c_finalizer(f(integer), (&small as *const i16).cast());
+            assert_eq!(SEEN.load(Ordering::SeqCst), -2i64 as usize);
+            let object = [0u8; 4];
+            call_c_finalizer(f(CArgument::Address), object.as_ptr());
+            assert_eq!(SEEN.load(Ordering::SeqCst), object.as_ptr() as usize);
+        }
+        let finalizers = Finalizers::default();
+        let slot = finalizers.add_c(f(CArgument::Address));
+        assert_ne!(slot & C_FINALIZER, 0);
+        assert!(finalizers.take_c(slot).is_some());
+        assert!(finalizers.take_c(slot).is_none());
     }
 }

@@ -407,6 +407,10 @@ unsafe extern "C-unwind" fn ffi_gc(l: State) -> c_int {
         match lua::lua_type(l, 2) {
             lua::LUA_TNIL | lua::LUA_TNONE => cdata_object::detach_finalizer(l, st, 1),
             lua::LUA_TFUNCTION => cdata_object::attach_finalizer(l, st, 1, 2),
+            lua::LUA_TUSERDATA if object::to_cdata(l, st.cdata_tag.get(), 2).is_some() => {
+                let attached = cdata_object::attach_c_finalizer(l, st, 1, 2);
+                stack::ok_or_raise(l, attached);
+            }
             _ => {
                 let got = stack::type_name(l, 2);
                 stack::raise(

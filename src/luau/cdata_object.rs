@@ -1058,6 +1058,10 @@ pub unsafe fn attach_finalizer(l: State, st: &ModuleState, cd: c_int, fin: c_int
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), cd) else {
             return;
         };
+        if h.finalizer & finalizer::C_FINALIZER != 0 {
+            st.finalizers.take_c(h.finalizer);
+            h.finalizer = 0;
+        }
         if h.finalizer == 0 {
             h.finalizer = st.finalizers.new_slot();
         }
@@ -1073,6 +1077,81 @@ pub unsafe fn attach_finalizer(l: State, st: &ModuleState, cd: c_int, fin: c_int
     }
 }
 
+/// Sets the C function cdata at `fin` as the finalizer of the cdata at `cd`: a function
+/// (or function pointer) of one pointer or integer parameter, called from the
+/// destructor with the value the cdata holds.
+///
+/// # Safety
+/// As [`attach_finalizer`].
+pub unsafe fn attach_c_finalizer(
+    l: State,
+    st: &ModuleState,
+    cd: c_int,
+    fin: c_int,
+) -> Result<(), String> {
+    // SAFETY: caller contract; only our blocks are read; no Luau call is made.
+    unsafe {
+        let tag = st.cdata_tag.get();
+        let (Some(h), Some(f)) = (object::to_cdata(l, tag, cd), object::to_cdata(l, tag, fin))
+        else {
+            return Err(bad_finalizer("cdata"));
+        };
+        let c_finalizer = {
+            let reg = st.registry.borrow();
+            let (function, fn_type) = match reg.get(f.ty).kind {
+                CTypeKind::Function { .. } => (f.data as usize, f.ty),
+                CTypeKind::Pointer { target }
+                    if matches!(reg.get(target).kind, CTypeKind::Function { .. }) =>
+                {
+                    (memory::read_address(f.data), target)
+                }
+                _ => return Err(bad_finalizer(&reg.c_name(f.ty))),
+            };
+            let one_word_parameter = match &reg.get(fn_type).kind {
+                CTypeKind::Function {
+                    params,
+                    variadic: false,
+                    ..
+                } if params.len() == 1 => {
+                    matches!(
+                        convert::shape(&reg, params[0]),
+                        Shape::Pointer { .. } | Shape::Int { .. } | Shape::Bool
+                    )
+                }
+                _ => false,
+            };
+            if !one_word_parameter {
+                return Err(format!(
+                    "bad argument #2 to 'gc' (NYI: C finalizer of type '{}': one pointer or integer parameter expected)",
+                    reg.c_name(fn_type)
+                ));
+            }
+            if function == 0 {
+                return Err("bad argument #2 to 'gc' (NULL function)".to_string());
+            }
+            let argument = match convert::shape(&reg, h.ty) {
+                Shape::Pointer { .. } => finalizer::CArgument::PointerValue,
+                Shape::Int { size, signed } => finalizer::CArgument::Integer { size, signed },
+                Shape::Bool => finalizer::CArgument::Integer {
+                    size: 1,
+                    signed: false,
+                },
+                _ => finalizer::CArgument::Address,
+            };
+            finalizer::CFinalizer { function, argument }
+        };
+        detach_finalizer(l, st, cd);
+        if let Some(h) = object::to_cdata(l, tag, cd) {
+            h.finalizer = st.finalizers.add_c(c_finalizer);
+        }
+        Ok(())
+    }
+}
+
+fn bad_finalizer(got: &str) -> String {
+    format!("bad argument #2 to 'gc' (function expected, got {got})")
+}
+
 /// Removes the finalizer of the cdata at `cd`.
 ///
 /// # Safety
@@ -1085,7 +1164,9 @@ pub unsafe fn detach_finalizer(l: State, st: &ModuleState, cd: c_int) {
             return;
         };
         let slot = std::mem::take(&mut h.finalizer);
-        if slot != 0 {
+        if slot & finalizer::C_FINALIZER != 0 {
+            st.finalizers.take_c(slot);
+        } else if slot != 0 {
             lua::lua_rawgeti(
                 l,
                 lua::LUA_REGISTRYINDEX,
