@@ -89,6 +89,21 @@ impl FastShape {
     }
 }
 
+/// [`call`] with errno put back before and saved after, as every C call of the module
+/// does (see `Signature::call`); for callers that build the register image themselves.
+///
+/// # Safety
+/// As [`call`].
+#[inline(always)]
+pub unsafe fn call_preserving_errno(
+    shape: FastShape,
+    function: *const c_void,
+    image: &[u64; 8],
+) -> u64 {
+    // SAFETY: forwarded caller contract.
+    super::errno::preserved(|| unsafe { call(shape, function, image) })
+}
+
 /// Bits of a float slot as the `f64` the register carries.
 #[inline(always)]
 fn fp(bits: u64) -> f64 {

@@ -232,6 +232,12 @@ impl Signature {
         self.ret_class
     }
 
+    /// The fast path's shape, when calls skip libffi.
+    #[inline]
+    pub fn fast_shape(&self) -> Option<FastShape> {
+        self.fast
+    }
+
     /// Whether calls skip libffi (see [`super::fast`]).
     pub fn is_fast(&self) -> bool {
         self.fast.is_some()

@@ -3,7 +3,10 @@
 
 pub mod api;
 mod args;
+mod call_glue;
+pub(crate) mod callback_glue;
 mod cdata_object;
 mod ctype_object;
+mod namespace;
 pub mod stack;
 pub(crate) mod state;

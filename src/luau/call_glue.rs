@@ -1,0 +1,659 @@
+//! Calling function cdata from Luau (`f(...)` on a function or function-pointer cdata):
+//! one prepared [`CallPlan`] per cdata type, arguments converted straight into the
+//! reused call frame, the result pushed back; `ffi.errno`. No declarations or library
+//! lookups here (those are `namespace.rs`).
+//!
+//! The hot path (`__call` of a cdata whose plan exists) reads the plan from a vector
+//! indexed by type id, converts number arguments with the frame's typed setters without
+//! touching the type registry, makes the call and pushes the result. Every Rust value
+//! with a destructor is dropped before anything that may raise (design.md §4.9).
+
+use super::stack::{self, State};
+use super::state::ModuleState;
+use crate::call::fast::{self, FastShape};
+use crate::call::{self, CifCache, Signature, ValueClass};
+use crate::callback::{CallbackId, CallbackTable};
+use crate::cdata::convert::{c_from_lua, shape, Context, Shape};
+use crate::cdata::{memory, object};
+use crate::ctype::{CTypeId, CTypeKind, Registry};
+use crate::error::Error;
+use mlua::ffi as lua;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::ffi::c_int;
+use std::rc::Rc;
+
+/// Most extra arguments of one variadic call.
+const MAX_VARARGS: usize = 64;
+
+/// Per-state data of calls and callbacks (a field of [`ModuleState`]).
+#[derive(Default)]
+pub struct CallState {
+    /// Prepared signatures (libffi cifs) per function type.
+    pub cif: RefCell<CifCache>,
+    /// Call plans by cdata type id (a function type, or a pointer to one). Plans are
+    /// leaked: they live as long as the state, so the hot path holds no reference count.
+    plans: RefCell<Vec<Option<&'static CallPlan>>>,
+    /// FFI calls in progress (nested through callbacks).
+    pub depth: Cell<u32>,
+    /// Every callback of this state.
+    pub callbacks: CallbackTable,
+    /// Set once the first callback exists: calls check for pending callback errors.
+    pub has_callbacks: Cell<bool>,
+    /// Live callbacks by their code address (for `cb:free()`, `cb:set()`).
+    pub callback_codes: RefCell<HashMap<usize, CallbackId>>,
+    /// Code addresses of freed callbacks not reused since: calling one is an error.
+    pub freed_codes: RefCell<HashSet<usize>>,
+    /// Implicit callbacks by (Luau function, function type): made once, permanent.
+    pub implicit: RefCell<HashMap<(usize, CTypeId), usize>>,
+    /// `lua_ref` of the callback trampoline closure.
+    pub trampoline_ref: Cell<c_int>,
+    /// `lua_ref` of the weak-keyed table function cdata → library handle.
+    pub keepalive_ref: Cell<c_int>,
+    /// The names of functions resolved through namespaces, by address (for messages).
+    pub names: RefCell<HashMap<usize, String>>,
+}
+
+/// How one argument travels from Luau into the frame.
+#[derive(Clone, Copy)]
+enum ArgConv {
+    /// An integer or floating-point parameter: a Luau number goes through the frame's
+    /// typed setter (a C conversion); anything else through `c_from_lua`.
+    Number,
+    /// Everything else: `c_from_lua` into the argument's slot.
+    General,
+}
+
+/// How the result comes back to Luau.
+#[derive(Clone, Copy)]
+enum RetConv {
+    Void,
+    Bool,
+    /// An integer of at most 32 bits (or an enum): a Luau number.
+    Number,
+    Float,
+    /// A 64-bit integer or a pointer: a new scalar cdata of `ty`.
+    Boxed(CTypeId),
+    /// A struct, union, `long double` or complex: a new value cdata holding a copy.
+    Aggregate {
+        ty: CTypeId,
+        size: u32,
+        align: u32,
+    },
+}
+
+/// The quickest path, for signatures of the fast shape whose parameters are all numbers
+/// and whose result is a number, a boolean or nothing: number arguments go straight into
+/// a register image on the Rust stack, with no frame and no registry.
+struct Quick {
+    shape: FastShape,
+    /// Per parameter: its register slot and class.
+    slots: Box<[(u8, ValueClass)]>,
+    ret_class: ValueClass,
+}
+
+/// Everything a call of one cdata type needs, computed once.
+pub struct CallPlan {
+    quick: Option<Quick>,
+    fn_type: CTypeId,
+    /// The cdata holds a pointer to the function (else the function itself).
+    through_pointer: bool,
+    /// The signature of a call without varargs.
+    signature: Rc<Signature>,
+    fixed: usize,
+    variadic: bool,
+    arg_types: Box<[CTypeId]>,
+    arg_sizes: Box<[u64]>,
+    args: Box<[ArgConv]>,
+    ret: RetConv,
+}
+
+/// The result of a call, copied out of the frame so nothing is borrowed when pushing.
+#[derive(Clone, Copy)]
+enum Outcome {
+    Nothing,
+    Bool(bool),
+    Number(f64),
+    Boxed(CTypeId, u64),
+    /// Copied into the value cdata already on top of the stack.
+    Pushed,
+}
+
+impl CallState {
+    #[inline]
+    fn plan(&self, ty: CTypeId) -> Option<&'static CallPlan> {
+        self.plans.borrow().get(ty.0 as usize).copied().flatten()
+    }
+
+    fn remember(&self, ty: CTypeId, plan: &'static CallPlan) {
+        let mut plans = self.plans.borrow_mut();
+        let index = ty.0 as usize;
+        if plans.len() <= index {
+            plans.resize(index + 1, None);
+        }
+        plans[index] = Some(plan);
+    }
+}
+
+/// The call plan of cdata type `ty`, made on first use; `Ok(None)` when the type is not
+/// callable.
+fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, String> {
+    if let Some(plan) = st.calls.plan(ty) {
+        return Ok(Some(plan));
+    }
+    let reg = st
+        .registry
+        .try_borrow()
+        .map_err(|_| "ffi: type registry busy".to_string())?;
+    let Some(fn_type) = call::function_type_of(&reg, ty) else {
+        return Ok(None);
+    };
+    let signature = st
+        .calls
+        .cif
+        .try_borrow_mut()
+        .map_err(|_| "ffi: cif cache busy".to_string())?
+        .signature(&reg, fn_type)
+        .map_err(|e| e.to_string())?;
+    let CTypeKind::Function {
+        ret,
+        params,
+        variadic,
+    } = &reg.get(fn_type).kind
+    else {
+        return Ok(None);
+    };
+    let args: Box<[ArgConv]> = params
+        .iter()
+        .enumerate()
+        .map(|(i, _)| match signature.arg_class(i) {
+            ValueClass::Bool => ArgConv::General,
+            class if class.is_float_register() || class.is_integer_register() => {
+                if matches!(class, ValueClass::Pointer) {
+                    ArgConv::General
+                } else {
+                    ArgConv::Number
+                }
+            }
+            _ => ArgConv::General,
+        })
+        .collect();
+    let arg_sizes = params
+        .iter()
+        .map(|&t| reg.size_of(t).unwrap_or(8))
+        .collect();
+    let ret = return_conv(&reg, *ret, signature.ret_class());
+    let quick = quick_plan(&signature, &args, ret);
+    let plan = Box::leak(Box::new(CallPlan {
+        quick,
+        fn_type,
+        through_pointer: fn_type != ty,
+        fixed: params.len(),
+        variadic: *variadic,
+        arg_types: params.to_vec().into_boxed_slice(),
+        arg_sizes,
+        args,
+        ret,
+        signature,
+    }));
+    drop(reg);
+    st.calls.remember(ty, plan);
+    Ok(Some(plan))
+}
+
+fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Quick> {
+    let shape = signature.fast_shape()?;
+    if !matches!(
+        ret,
+        RetConv::Void | RetConv::Bool | RetConv::Number | RetConv::Float
+    ) || args.iter().any(|a| matches!(a, ArgConv::General))
+    {
+        return None;
+    }
+    let classes: Vec<ValueClass> = (0..args.len()).map(|i| signature.arg_class(i)).collect();
+    let slots = fast::register_slots(&classes)
+        .into_iter()
+        .zip(classes)
+        .map(|(slot, class)| (slot as u8, class))
+        .collect();
+    Some(Quick {
+        shape,
+        slots,
+        ret_class: signature.ret_class(),
+    })
+}
+
+/// A Luau number as the register bits of a parameter of `class` (C's conversion).
+#[inline(always)]
+fn register_bits(class: ValueClass, n: f64) -> u64 {
+    match class {
+        ValueClass::F64 => n.to_bits(),
+        ValueClass::F32 => u64::from((n as f32).to_bits()),
+        ValueClass::U64 => n as u64,
+        class => class.extend_integer(n as i64 as u64),
+    }
+}
+
+/// The quick path of [`call`]: `None` when an argument is not a number (the general
+/// path converts it, or names it in an error).
+///
+/// # Safety
+/// `l` live inside `__call`; `address` is a C function of the quick plan's signature.
+#[inline(always)]
+unsafe fn call_quick(
+    l: State,
+    st: &ModuleState,
+    quick: &Quick,
+    ret: RetConv,
+    address: usize,
+) -> Option<Outcome> {
+    let mut image = [0u64; 8];
+    for (k, &(slot, class)) in quick.slots.iter().enumerate() {
+        let idx = k as c_int + 2;
+        // SAFETY: idx is one of the call's arguments (the count was checked).
+        unsafe {
+            if lua::lua_type(l, idx) != lua::LUA_TNUMBER {
+                return None;
+            }
+            image[slot as usize] =
+                register_bits(class, lua::lua_tonumberx(l, idx, std::ptr::null_mut()));
+        }
+    }
+    let depth = &st.calls.depth;
+    depth.set(depth.get() + 1);
+    // SAFETY: the caller guarantees the function's signature, whose shape this is.
+    let raw = unsafe { fast::call_preserving_errno(quick.shape, address as *const _, &image) };
+    depth.set(depth.get() - 1);
+    Some(match ret {
+        RetConv::Void => Outcome::Nothing,
+        RetConv::Bool => Outcome::Bool(raw as u8 != 0),
+        RetConv::Float if quick.ret_class == ValueClass::F32 => {
+            Outcome::Number(f64::from(f32::from_bits(raw as u32)))
+        }
+        RetConv::Float => Outcome::Number(f64::from_bits(raw)),
+        _ => Outcome::Number(quick.ret_class.extend_integer(raw) as i64 as f64),
+    })
+}
+
+fn return_conv(reg: &Registry, ret: CTypeId, class: ValueClass) -> RetConv {
+    match class {
+        ValueClass::Void => RetConv::Void,
+        ValueClass::Bool => RetConv::Bool,
+        ValueClass::F32 | ValueClass::F64 => RetConv::Float,
+        ValueClass::I64 | ValueClass::U64 if reg.enumeration(ret).is_none() => RetConv::Boxed(ret),
+        ValueClass::Pointer => RetConv::Boxed(ret),
+        class if class.is_integer_register() => RetConv::Number,
+        class => RetConv::Aggregate {
+            ty: ret,
+            size: class.size() as u32,
+            align: class.align() as u32,
+        },
+    }
+}
+
+/// `bad argument #n to 'f' (...)` from a conversion message made with `Context::Arg`.
+fn name_argument(message: String, n: usize, function: &str) -> String {
+    let prefix = format!("bad argument #{n} (");
+    match message.strip_prefix(&prefix) {
+        Some(rest) => format!("bad argument #{n} to '{function}' ({rest}"),
+        None => message,
+    }
+}
+
+/// The name of the function at `address` for messages (`?` when unknown).
+fn function_name(st: &ModuleState, address: usize) -> String {
+    st.calls
+        .names
+        .borrow()
+        .get(&address)
+        .cloned()
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// Converts Luau argument `n` (at stack index `n + 1`) to C type `ty` into `dst`.
+///
+/// # Safety
+/// `l` live; `dst` valid for the type's size.
+unsafe fn convert_arg(
+    l: State,
+    st: &ModuleState,
+    ty: CTypeId,
+    size: u64,
+    dst: *mut u8,
+    n: usize,
+    address: usize,
+) -> Result<(), String> {
+    let reg = st
+        .registry
+        .try_borrow()
+        .map_err(|_| "ffi: type registry busy".to_string())?;
+    // SAFETY: caller contract; c_from_lua only inspects the stack.
+    let result = unsafe {
+        c_from_lua(
+            l,
+            st.cdata_tag.get(),
+            &reg,
+            ty,
+            dst,
+            size,
+            n as c_int + 1,
+            Context::Arg(n as u32),
+        )
+    };
+    drop(reg);
+    result.map_err(|m| name_argument(m, n, &function_name(st, address)))
+}
+
+/// The type a vararg Luau value is passed as (LuaJIT's vararg conversions; C's default
+/// promotions follow in the signature).
+///
+/// # Safety
+/// `l` live, `idx` valid.
+unsafe fn vararg_type(l: State, st: &ModuleState, reg: &Registry, idx: c_int) -> CTypeId {
+    // SAFETY: caller contract; only inspects the stack.
+    unsafe {
+        match lua::lua_type(l, idx) {
+            lua::LUA_TNUMBER => CTypeId::DOUBLE,
+            lua::LUA_TSTRING => CTypeId::CONST_CHAR_PTR,
+            lua::LUA_TBOOLEAN => CTypeId::BOOL,
+            lua::LUA_TUSERDATA => match object::to_cdata(l, st.cdata_tag.get(), idx) {
+                Some(h) => match shape(reg, h.ty) {
+                    // Arrays decay to a pointer to their first element; functions to a
+                    // pointer to themselves. Those need a new pointer type: void * here.
+                    Shape::Array { .. } | Shape::Other
+                        if reg.record(h.ty).is_none()
+                            && !matches!(reg.get(h.ty).kind, CTypeKind::Complex { .. }) =>
+                    {
+                        CTypeId::VOID_PTR
+                    }
+                    _ => h.ty,
+                },
+                None => CTypeId::VOID_PTR,
+            },
+            _ => CTypeId::VOID_PTR,
+        }
+    }
+}
+
+/// Runs the call: converts the arguments into the frame, calls, copies the result out.
+///
+/// # Safety
+/// `l` live inside `__call` with the cdata at 1 and `nargs` arguments after it;
+/// `address` is a C function of the plan's type.
+unsafe fn invoke(
+    l: State,
+    st: &ModuleState,
+    plan: &'static CallPlan,
+    address: usize,
+    nargs: usize,
+) -> Result<Outcome, String> {
+    if plan.variadic && nargs > plan.fixed {
+        // SAFETY: forwarded caller contract.
+        return unsafe { invoke_variadic(l, st, plan, address, nargs) };
+    }
+    let signature = &*plan.signature;
+    let mut frame = signature.frame();
+    for i in 0..plan.fixed {
+        let idx = i as c_int + 2;
+        // SAFETY: idx is one of the call's arguments; the slots belong to the frame.
+        unsafe {
+            match plan.args[i] {
+                ArgConv::Number if lua::lua_type(l, idx) == lua::LUA_TNUMBER => {
+                    frame.set_f64(i, lua::lua_tonumberx(l, idx, std::ptr::null_mut()));
+                }
+                _ => convert_arg(
+                    l,
+                    st,
+                    plan.arg_types[i],
+                    plan.arg_sizes[i],
+                    frame.arg_ptr(i),
+                    i + 1,
+                    address,
+                )?,
+            }
+        }
+    }
+    st.calls.depth.set(st.calls.depth.get() + 1);
+    // SAFETY: `address` has this signature (caller contract); every argument is written.
+    unsafe { signature.call(address as *const _, &mut frame) };
+    st.calls.depth.set(st.calls.depth.get() - 1);
+    // SAFETY: the result was just written by the call.
+    Ok(unsafe { outcome(l, plan.ret, &frame) })
+}
+
+/// # Safety
+/// As [`invoke`].
+#[cold]
+unsafe fn invoke_variadic(
+    l: State,
+    st: &ModuleState,
+    plan: &'static CallPlan,
+    address: usize,
+    nargs: usize,
+) -> Result<Outcome, String> {
+    let extra = nargs - plan.fixed;
+    if extra > MAX_VARARGS {
+        return Err(Error::WrongArgumentCount.to_string());
+    }
+    let signature = {
+        let reg = st
+            .registry
+            .try_borrow()
+            .map_err(|_| "ffi: type registry busy".to_string())?;
+        let mut types = [CTypeId::VOID; MAX_VARARGS];
+        for (k, slot) in types[..extra].iter_mut().enumerate() {
+            // SAFETY: the index is one of the call's arguments.
+            *slot = unsafe { vararg_type(l, st, &reg, (plan.fixed + k) as c_int + 2) };
+        }
+        let signature = st
+            .calls
+            .cif
+            .try_borrow_mut()
+            .map_err(|_| "ffi: cif cache busy".to_string())?
+            .variadic_signature(&reg, plan.fn_type, &types[..extra]);
+        signature.map_err(|e| e.to_string())?
+    };
+    let result = {
+        let mut frame = signature.frame();
+        let mut converted = Ok(());
+        for i in 0..nargs {
+            let ty = signature.arg_type(i);
+            let size = match i < plan.fixed {
+                true => plan.arg_sizes[i],
+                false => 8.max(signature.arg_class(i).size() as u64),
+            };
+            // SAFETY: the slot belongs to the frame and holds the argument's type.
+            let r = unsafe { convert_arg(l, st, ty, size, frame.arg_ptr(i), i + 1, address) };
+            if let Err(e) = r {
+                converted = Err(e);
+                break;
+            }
+        }
+        converted.map(|()| {
+            st.calls.depth.set(st.calls.depth.get() + 1);
+            // SAFETY: as invoke.
+            unsafe { signature.call(address as *const _, &mut frame) };
+            st.calls.depth.set(st.calls.depth.get() - 1);
+            // SAFETY: the result was just written.
+            unsafe { outcome(l, plan.ret, &frame) }
+        })
+    };
+    drop(signature);
+    result
+}
+
+/// Copies the result out of the frame (an aggregate into the cdata on top of the stack).
+///
+/// # Safety
+/// The frame holds a result; for `Aggregate`, the value cdata is on top of the stack.
+#[inline]
+unsafe fn outcome(l: State, ret: RetConv, frame: &call::CallFrame) -> Outcome {
+    match ret {
+        RetConv::Void => Outcome::Nothing,
+        RetConv::Bool => Outcome::Bool(frame.ret_int() != 0),
+        RetConv::Number => Outcome::Number(frame.ret_int() as f64),
+        RetConv::Float => Outcome::Number(frame.ret_f64()),
+        RetConv::Boxed(ty) => Outcome::Boxed(ty, frame.ret_int() as u64),
+        RetConv::Aggregate { size, .. } => {
+            // SAFETY: the cdata on top was allocated with `size` bytes for this result.
+            unsafe {
+                let dst = lua::lua_touserdata(l, -1).cast::<object::Header>();
+                std::ptr::copy_nonoverlapping(frame.ret_ptr(), (*dst).data, size as usize);
+            }
+            Outcome::Pushed
+        }
+    }
+}
+
+/// `__call` of a cdata: calls it when it is a function or function pointer. Returns
+/// `None` when the cdata is not callable (the caller tries the metatype).
+///
+/// # Safety
+/// `l` live inside the cdata `__call` metamethod (the cdata at 1).
+#[inline]
+pub unsafe fn call(l: State, st: &'static ModuleState) -> Option<c_int> {
+    // SAFETY: caller contract; every owned value is gone before a raise.
+    unsafe {
+        let tag = st.cdata_tag.get();
+        let h = object::to_cdata(l, tag, 1)?;
+        let (ty, data) = (h.ty, h.data);
+        let plan = match st.calls.plan(ty) {
+            Some(plan) => plan,
+            None => match plan_for(st, ty) {
+                Ok(Some(plan)) => plan,
+                Ok(None) => return None,
+                Err(message) => stack::raise(l, message),
+            },
+        };
+        let address = if plan.through_pointer {
+            memory::read_address(data)
+        } else {
+            data as usize
+        };
+        if address == 0 {
+            stack::raise(l, null_call_message(st, ty))
+        }
+        if plan.through_pointer && !st.calls.freed_codes.borrow().is_empty() {
+            check_not_freed(l, st, address);
+        }
+        let nargs = (lua::lua_gettop(l) - 1) as usize;
+        if nargs != plan.fixed && !(plan.variadic && nargs > plan.fixed) {
+            stack::raise(l, Error::WrongArgumentCount.to_string())
+        }
+        if let Some(quick) = &plan.quick {
+            if let Some(outcome) = call_quick(l, st, quick, plan.ret, address) {
+                if st.calls.has_callbacks.get() && st.calls.depth.get() == 0 {
+                    raise_callback_error(l, st);
+                }
+                return Some(push_outcome(l, tag, outcome));
+            }
+        }
+        if let RetConv::Aggregate { ty, size, align } = plan.ret {
+            object::push_new(l, tag, ty, size as usize, align);
+        }
+        let outcome = invoke(l, st, plan, address, nargs);
+        let outcome = stack::ok_or_raise(l, outcome);
+        if st.calls.has_callbacks.get() && st.calls.depth.get() == 0 {
+            raise_callback_error(l, st);
+        }
+        Some(push_outcome(l, tag, outcome))
+    }
+}
+
+#[cold]
+fn null_call_message(st: &ModuleState, ty: CTypeId) -> String {
+    let name = st
+        .registry
+        .try_borrow()
+        .map(|r| r.c_name(ty))
+        .unwrap_or_default();
+    format!("attempt to call a NULL function pointer of type '{name}'")
+}
+
+/// Raises when `address` is a freed callback.
+///
+/// # Safety
+/// `l` live inside an API function.
+#[cold]
+unsafe fn check_not_freed(l: State, st: &ModuleState, address: usize) {
+    if st.calls.freed_codes.borrow().contains(&address) {
+        // SAFETY: caller contract; nothing owned is live.
+        unsafe { stack::raise(l, crate::callback::CallbackError::Freed.to_string()) }
+    }
+}
+
+/// Raises the first error kept by a callback since the last check, if any.
+///
+/// # Safety
+/// `l` live inside an API function, holding nothing with a destructor.
+#[inline]
+pub unsafe fn raise_callback_error(l: State, st: &ModuleState) {
+    if let Some(message) = st.calls.callbacks.take_pending_error() {
+        // SAFETY: caller contract.
+        unsafe { stack::raise(l, message) }
+    }
+}
+
+/// Pushes a call's result; returns the number of results.
+///
+/// # Safety
+/// `l` live with a free slot.
+#[inline]
+unsafe fn push_outcome(l: State, tag: c_int, outcome: Outcome) -> c_int {
+    // SAFETY: caller contract.
+    unsafe {
+        match outcome {
+            Outcome::Nothing => 0,
+            Outcome::Bool(b) => {
+                lua::lua_pushboolean(l, b as c_int);
+                1
+            }
+            Outcome::Number(n) => {
+                lua::lua_pushnumber(l, n);
+                1
+            }
+            Outcome::Boxed(ty, bits) => {
+                let h = object::push_new(l, tag, ty, 8, 8);
+                (*h).data.cast::<u64>().write(bits);
+                1
+            }
+            Outcome::Pushed => 1,
+        }
+    }
+}
+
+/// Pushes a function cdata for the C function of type `fn_type` at `address`: the
+/// cdata's data is the function's address, as `tostring` shows it.
+///
+/// # Safety
+/// `l` live with a free slot; the caller holds nothing with a destructor.
+pub unsafe fn push_function(l: State, st: &ModuleState, fn_type: CTypeId, address: usize) {
+    // SAFETY: caller contract; a zero-byte value cdata whose data is redirected.
+    unsafe {
+        let h = object::push_new(l, st.cdata_tag.get(), fn_type, 0, 8);
+        (*h).data = address as *mut u8;
+    }
+}
+
+/// `ffi.errno([new])`: errno as saved after the last C call; with an argument, sets it
+/// for the next call and returns the old value.
+pub unsafe extern "C-unwind" fn ffi_errno(l: State) -> c_int {
+    // SAFETY: called by Luau; arguments only read.
+    unsafe {
+        let old = match lua::lua_type(l, 1) {
+            lua::LUA_TNONE | lua::LUA_TNIL => call::saved_errno(),
+            lua::LUA_TNUMBER => {
+                call::set_errno(lua::lua_tonumberx(l, 1, std::ptr::null_mut()) as c_int)
+            }
+            _ => {
+                let got = stack::type_name(l, 1);
+                stack::raise(
+                    l,
+                    format!("bad argument #1 to 'errno' (number expected, got {got})"),
+                )
+            }
+        };
+        lua::lua_pushnumber(l, f64::from(old));
+        1
+    }
+}

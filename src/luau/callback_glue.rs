@@ -1,0 +1,364 @@
+//! Luau functions as C function pointers: the callback handler that enters Luau
+//! (protected, on the main thread), conversion of a function to a function pointer
+//! (explicit with `ffi.cast`, implicit for arguments, stores and initializers), and the
+//! `cb:free()` / `cb:set(fn)` methods.
+//!
+//! A callback's handler runs inside libffi's closure entry, so nothing may unwind out of
+//! it: it pushes the trampoline (made once, so pushing never allocates) and a light
+//! userdata describing the call, and `lua_pcall`s it. The trampoline converts the C
+//! arguments, calls the Luau function and converts its result; any Luau error becomes
+//! the handler's `Err`, which the callback table keeps until the outermost FFI call
+//! returns (design.md §4.5).
+
+use super::stack::{self, State};
+use super::state::ModuleState;
+use crate::call::{self, ValueClass};
+use crate::callback::{CallbackError, CallbackHandler};
+use crate::cdata::convert::{c_from_lua, lua_from_c, Access, Context};
+use crate::cdata::object;
+use crate::ctype::{CTypeId, CTypeKind, Registry};
+use mlua::ffi as lua;
+use std::ffi::{c_int, c_void, CStr};
+use std::rc::Rc;
+
+/// Registry key of a module state by its cdata tag, for conversions that only know the
+/// tag (`c_from_lua` turning a function into a callback).
+fn state_key(tag: c_int) -> String {
+    format!("luau-ffi.state.{tag}\0")
+}
+
+/// Records `st` in the Luau registry and makes the trampoline. Call once at load.
+///
+/// # Safety
+/// `l` live with 3 free slots.
+pub unsafe fn init(l: State, st: &'static ModuleState) {
+    let key = state_key(st.cdata_tag.get());
+    // SAFETY: caller contract; `key` is NUL-terminated.
+    unsafe {
+        lua::lua_pushlightuserdata(l, st.as_upvalue());
+        lua::lua_setfield(l, lua::LUA_REGISTRYINDEX, key.as_ptr().cast());
+        stack::push_closure(l, trampoline, st.as_upvalue());
+        st.calls.trampoline_ref.set(lua::lua_ref(l, -1));
+        lua::lua_settop(l, -2);
+    }
+}
+
+/// The module state whose cdata tag is `tag`.
+///
+/// # Safety
+/// `l` live with 1 free slot.
+unsafe fn state_of(l: State, tag: c_int) -> Option<&'static ModuleState> {
+    let key = state_key(tag);
+    // SAFETY: caller contract; the value is the light userdata stored by `init`, a
+    // leaked ModuleState.
+    unsafe {
+        lua::lua_getfield(l, lua::LUA_REGISTRYINDEX, key.as_ptr().cast());
+        let p = lua::lua_tolightuserdata(l, -1).cast::<ModuleState>();
+        lua::lua_settop(l, -2);
+        p.as_ref()
+    }
+}
+
+/// What the handler of one callback knows.
+struct Target {
+    st: &'static ModuleState,
+    main: State,
+    /// `lua_ref` of the Luau function.
+    function_ref: c_int,
+    args: Box<[ArgIn]>,
+    ret_type: CTypeId,
+    ret_class: ValueClass,
+    ret_size: u64,
+}
+
+/// How a C argument becomes a Luau value.
+#[derive(Clone, Copy)]
+enum ArgIn {
+    /// `lua_from_c` (numbers, booleans, boxed 64-bit integers, pointers).
+    Scalar(Access),
+    /// A struct or union by value: copied into a new value cdata.
+    Aggregate { ty: CTypeId, size: u32, align: u32 },
+}
+
+/// One callback invocation, handed to the trampoline as a light userdata.
+struct Invocation<'a> {
+    target: &'a Target,
+    args: &'a [*const c_void],
+    ret: *mut c_void,
+}
+
+/// The trampoline: `(invocation)` → converts the arguments, calls the function,
+/// converts its result. Runs under `lua_pcall`, so it may raise.
+unsafe extern "C-unwind" fn trampoline(l: State) -> c_int {
+    // SAFETY: called by the handler's lua_pcall with the Invocation as argument 1; the
+    // Invocation lives on the handler's stack frame for the whole pcall.
+    unsafe {
+        let inv = &*lua::lua_tolightuserdata(l, 1).cast::<Invocation>();
+        let target = inv.target;
+        let tag = target.st.cdata_tag.get();
+        lua::lua_rawcheckstack(l, target.args.len() as c_int + 2);
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, target.function_ref as _);
+        for (arg, &src) in target.args.iter().zip(inv.args) {
+            match *arg {
+                ArgIn::Scalar(access) => lua_from_c(l, tag, access, src as *mut u8),
+                ArgIn::Aggregate { ty, size, align } => {
+                    let h = object::push_new(l, tag, ty, size as usize, align);
+                    std::ptr::copy_nonoverlapping(src.cast::<u8>(), (*h).data, size as usize);
+                }
+            }
+        }
+        let nret = if target.ret_class == ValueClass::Void {
+            0
+        } else {
+            1
+        };
+        lua::lua_call(l, target.args.len() as c_int, nret);
+        if nret == 1 {
+            let result = match target.st.registry.try_borrow() {
+                Ok(reg) => c_from_lua(
+                    l,
+                    tag,
+                    &reg,
+                    target.ret_type,
+                    inv.ret.cast(),
+                    target.ret_size,
+                    -1,
+                    Context::Return,
+                ),
+                Err(_) => Err("ffi: type registry busy".to_string()),
+            };
+            stack::ok_or_raise(l, result);
+        }
+        0
+    }
+}
+
+/// Runs one callback invocation: enters Luau under `lua_pcall` on the main thread.
+fn handle(target: &Target, args: &[*const c_void], ret: *mut c_void) -> Result<(), String> {
+    let l = target.main;
+    let inv = Invocation { target, args, ret };
+    // SAFETY: `l` is the main thread of the live state that made the callback (the
+    // callback table rejects other OS threads); lua_checkstack and the pushes below do
+    // not raise (the trampoline is pre-made; a light userdata needs no allocation);
+    // lua_pcall catches every Luau error.
+    unsafe {
+        if lua::lua_checkstack(l, 3) == 0 {
+            return Err("callback: Luau stack overflow".to_string());
+        }
+        let top = lua::lua_gettop(l);
+        lua::lua_rawgeti(
+            l,
+            lua::LUA_REGISTRYINDEX,
+            target.st.calls.trampoline_ref.get() as _,
+        );
+        lua::lua_pushlightuserdata(l, (&inv as *const Invocation).cast_mut().cast());
+        let status = lua::lua_pcall(l, 1, 0, 0);
+        let result = if status == lua::LUA_OK {
+            Ok(())
+        } else {
+            Err(match stack::to_bytes(l, -1) {
+                Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                None => format!(
+                    "callback error (error object is a {} value)",
+                    stack::type_name(l, -1)
+                ),
+            })
+        };
+        lua::lua_settop(l, top);
+        result
+    }
+}
+
+/// Makes a callback of pointer-to-function type `ty` running the function at `idx`.
+/// `implicit` callbacks are made once per (function, type) and never freed.
+///
+/// # Safety
+/// `l` live with 2 free slots; `idx` holds a function.
+unsafe fn make(
+    l: State,
+    st: &'static ModuleState,
+    reg: &Registry,
+    ty: CTypeId,
+    idx: c_int,
+    implicit: bool,
+) -> Result<usize, String> {
+    let bad = |e: String| format!("bad callback: {e}");
+    let fn_type = call::function_type_of(reg, ty).ok_or_else(|| "bad callback".to_string())?;
+    // SAFETY: caller contract; only reads the stack.
+    let key = (unsafe { lua::lua_topointer(l, idx) } as usize, fn_type);
+    if implicit {
+        if let Some(&code) = st.calls.implicit.borrow().get(&key) {
+            return Ok(code);
+        }
+    }
+    if matches!(
+        reg.get(fn_type).kind,
+        CTypeKind::Function { variadic: true, .. }
+    ) {
+        return Err(CallbackError::Variadic.to_string());
+    }
+    let signature = st
+        .calls
+        .cif
+        .try_borrow_mut()
+        .map_err(|_| "ffi: cif cache busy".to_string())?
+        .signature(reg, fn_type)
+        .map_err(|e| bad(e.to_string()))?;
+    // SAFETY: caller contract.
+    let target = unsafe { target_for(l, st, reg, &signature, idx) };
+    let handler: Rc<CallbackHandler> = Rc::new(move |args, ret| handle(&target, args, ret));
+    let callback = st
+        .calls
+        .callbacks
+        .create(signature, handler)
+        .map_err(|e| e.to_string())?;
+    let code = callback.code as usize;
+    st.calls.has_callbacks.set(true);
+    st.calls.freed_codes.borrow_mut().remove(&code);
+    st.calls
+        .callback_codes
+        .borrow_mut()
+        .insert(code, callback.id);
+    if implicit {
+        st.calls.implicit.borrow_mut().insert(key, code);
+    }
+    Ok(code)
+}
+
+/// The conversion of a Luau function at `idx` to function-pointer type `ty`, for
+/// `c_from_lua`: a new callback for `ffi.cast`, the function's permanent implicit
+/// callback otherwise. Returns the code address.
+///
+/// # Safety
+/// `l` live with 3 free slots; `idx` holds a function.
+pub unsafe fn pointer_from_function(
+    l: State,
+    tag: c_int,
+    reg: &Registry,
+    ty: CTypeId,
+    idx: c_int,
+    ctx: Context,
+) -> Result<usize, String> {
+    // SAFETY: caller contract.
+    unsafe {
+        let idx = lua::lua_absindex(l, idx);
+        let Some(st) = state_of(l, tag) else {
+            return Err("bad callback".to_string());
+        };
+        make(l, st, reg, ty, idx, ctx != Context::Cast)
+    }
+}
+
+/// `cb:free()` and `cb:set(fn)` on a function-pointer cdata at 1; `None` for any other
+/// method or cdata (the caller goes on with the metatype).
+///
+/// # Safety
+/// `l` live inside `__namecall`; the caller holds nothing with a destructor.
+pub unsafe fn method(l: State, st: &'static ModuleState, name: &CStr) -> Option<c_int> {
+    let name = name.to_bytes();
+    if name != b"free" && name != b"set" {
+        return None;
+    }
+    // SAFETY: caller contract; owned values are dropped before raising.
+    unsafe {
+        let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
+        let (ty, data) = (h.ty, h.data);
+        let is_fn_pointer = st
+            .registry
+            .try_borrow()
+            .ok()
+            .and_then(|reg| {
+                matches!(reg.get(ty).kind, CTypeKind::Pointer { .. })
+                    .then(|| call::function_type_of(&reg, ty))
+                    .flatten()
+            })
+            .is_some();
+        if !is_fn_pointer {
+            return None;
+        }
+        let code = crate::cdata::memory::read_address(data);
+        let id = st.calls.callback_codes.borrow().get(&code).copied();
+        let Some(id) = id else {
+            stack::raise(l, CallbackError::Freed.to_string())
+        };
+        if name == b"free" {
+            let result = st.calls.callbacks.free(id).map_err(|e| e.to_string());
+            if result.is_ok() {
+                st.calls.callback_codes.borrow_mut().remove(&code);
+                st.calls.freed_codes.borrow_mut().insert(code);
+                st.calls.implicit.borrow_mut().retain(|_, c| *c != code);
+            }
+            stack::ok_or_raise(l, result);
+            return Some(0);
+        }
+        if lua::lua_type(l, 2) != lua::LUA_TFUNCTION {
+            let got = stack::type_name(l, 2);
+            stack::raise(
+                l,
+                format!("bad argument #1 to 'set' (function expected, got {got})"),
+            )
+        }
+        let result = st
+            .calls
+            .callbacks
+            .signature(id)
+            .map_err(|e| e.to_string())
+            .and_then(|signature| {
+                let reg = st
+                    .registry
+                    .try_borrow()
+                    .map_err(|_| "ffi: type registry busy".to_string())?;
+                let target = target_for(l, st, &reg, &signature, 2);
+                drop((reg, signature));
+                let handler: Rc<CallbackHandler> =
+                    Rc::new(move |args, ret| handle(&target, args, ret));
+                st.calls
+                    .callbacks
+                    .set(id, handler)
+                    .map_err(|e| e.to_string())
+            });
+        stack::ok_or_raise(l, result);
+        Some(0)
+    }
+}
+
+/// The handler data of a callback of `signature` running the function at `idx`.
+///
+/// # Safety
+/// `l` live; `idx` holds a function, which is anchored for the callback's life.
+unsafe fn target_for(
+    l: State,
+    st: &'static ModuleState,
+    reg: &Registry,
+    signature: &crate::call::Signature,
+    idx: c_int,
+) -> Target {
+    let args = (0..signature.arg_count())
+        .map(|i| {
+            let t = signature.arg_type(i);
+            let class = signature.arg_class(i);
+            match class {
+                ValueClass::Aggregate { .. }
+                | ValueClass::LongDouble
+                | ValueClass::ComplexF32
+                | ValueClass::ComplexF64 => ArgIn::Aggregate {
+                    ty: t,
+                    size: class.size() as u32,
+                    align: class.align() as u32,
+                },
+                _ => ArgIn::Scalar(Access::of(reg, t)),
+            }
+        })
+        .collect();
+    Target {
+        st,
+        // SAFETY: l is live (caller contract).
+        main: unsafe { lua::lua_mainthread(l) },
+        // SAFETY: as above; lua_ref anchors the function in the registry.
+        function_ref: unsafe { lua::lua_ref(l, idx) },
+        args,
+        ret_type: signature.ret_type(),
+        ret_class: signature.ret_class(),
+        ret_size: signature.ret_class().size() as u64,
+    }
+}
