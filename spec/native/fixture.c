@@ -103,3 +103,16 @@ double apply_mixed(double (*f)(int, double, float, const char *), int a, double 
 
 int fail_with_errno(int e) { errno = e; return -1; }
 int read_errno(void) { return errno; }
+
+/* Calls from Luau (spec/calls.spec.luau): variables, enums, function pointers in
+   structs, function pointers returned. */
+int fixture_var = 42;
+const int fixture_const_var = 7;
+vec3 fixture_origin = {1, 2, 3};
+typedef enum { COLOR_RED, COLOR_GREEN = 5, COLOR_BLUE } color;
+color next_color(color c) { return c == COLOR_RED ? COLOR_GREEN : COLOR_BLUE; }
+typedef struct { int (*op)(int, int); int a, b; } op_s;
+int run_op(const op_s *s) { return s->op(s->a, s->b); }
+int (*get_adder(void))(int, int) { return add; }
+int fixture_asm_target(int x) { return x * 3; }
+int call_twice(void (*f)(int), int x) { f(x); f(x + 1); return x; }
