@@ -86,3 +86,87 @@ do
 		end
 	end)
 end
+
+-- Call cases (bench/cases/calls.luau), the same operations through LuaJIT's FFI with the
+-- JIT off, against the C fixture that make builds in dist/.
+do
+	ffi.cdef([[
+		int add(int a, int b);
+		double addd(double a, double b);
+		int64_t add64(int64_t a, int64_t b);
+		typedef struct { double x, y, z; } bench_vec3;
+		bench_vec3 vadd(bench_vec3 a, bench_vec3 b);
+		size_t strlen(const char *s);
+		void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *));
+	]])
+	local fixture = ffi.load(os.getenv("FFI_FIXTURE") or "./dist/libfixture.so")
+	case("call_add", 5000000, function(n)
+		local add = fixture.add
+		for i = 1, n do
+			add(i, 1)
+		end
+	end)
+	case("call_addd", 5000000, function(n)
+		local addd = fixture.addd
+		for i = 1, n do
+			addd(i, 0.5)
+		end
+	end)
+	case("call_strlen", 5000000, function(n)
+		local strlen = ffi.C.strlen
+		for _ = 1, n do
+			strlen("hello")
+		end
+	end)
+	case("call_add64", 2000000, function(n)
+		local add64 = fixture.add64
+		local one, s = ffi.new("int64_t", 1), ffi.new("int64_t", 0)
+		for _ = 1, n do
+			s = add64(s, one)
+		end
+	end)
+	case("call_vadd", 2000000, function(n)
+		local vadd = fixture.vadd
+		local a, b = ffi.new("bench_vec3", 1, 2, 3), ffi.new("bench_vec3", 0, 0, 1)
+		for _ = 1, n do
+			a = vadd(a, b)
+		end
+	end)
+	-- One op is one comparison, as in calls.luau; the comparator is one callback made
+	-- once (LuaJIT's implicit callbacks are permanent and limited in number).
+	local count = 100000
+	local function shuffled()
+		local a = ffi.new("int[?]", count)
+		local seed = 12345
+		for i = 0, count - 1 do
+			seed = (seed * 1103515245 + 12345) % 2147483648
+			a[i] = seed
+		end
+		return a
+	end
+	local compared = 0
+	local comparator = ffi.cast("int (*)(const void *, const void *)", function(a, b)
+		compared = compared + 1
+		local x, y = ffi.cast("const int *", a)[0], ffi.cast("const int *", b)[0]
+		return x < y and -1 or (x > y and 1 or 0)
+	end)
+	ffi.C.qsort(shuffled(), count, 4, comparator)
+	local perSort = compared
+	case("callback_qsort", perSort * 2, function(n, data)
+		for k = 1, math.max(1, math.floor(n / perSort)) do
+			ffi.C.qsort(data[k], count, 4, comparator)
+		end
+	end, function(n)
+		local data = {}
+		for k = 1, math.max(1, math.floor(n / perSort)) do
+			data[k] = shuffled()
+		end
+		return data
+	end)
+	case("lookup_C", 1000000, function(n)
+		local C = ffi.C
+		for _ = 1, n do
+			local _ = C.strlen
+		end
+	end)
+end
