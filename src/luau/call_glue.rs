@@ -54,12 +54,19 @@ pub struct CallState {
     pub names: RefCell<HashMap<usize, String>>,
 }
 
-/// How one argument travels from Luau into the frame.
-#[derive(Clone, Copy)]
+/// How one argument travels from Luau into the frame. The direct cases take the common
+/// Luau values without the registry; any other value goes through `c_from_lua`.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum ArgConv {
-    /// An integer or floating-point parameter: a Luau number goes through the frame's
-    /// typed setter (a C conversion); anything else through `c_from_lua`.
+    /// An integer of at most 32 bits or a floating-point parameter: a Luau number.
     Number,
+    /// `int64_t`/`uint64_t`: a Luau number, or a 64-bit integer cdata read directly.
+    Int64,
+    /// A pointer: a cdata of exactly the parameter's type, nil, or (when the target is
+    /// `const char`/`const void`) a Luau string.
+    Pointer { strings: bool },
+    /// A struct or union by value: a cdata of exactly the parameter's type, copied.
+    Aggregate { size: u32 },
     /// Everything else: `c_from_lua` into the argument's slot.
     General,
 }
@@ -88,8 +95,16 @@ enum RetConv {
 struct Quick {
     shape: FastShape,
     /// Per parameter: its register slot and class.
-    slots: Box<[(u8, ValueClass)]>,
+    slots: Box<[QuickArg]>,
     ret_class: ValueClass,
+}
+
+#[derive(Clone, Copy)]
+struct QuickArg {
+    slot: u8,
+    class: ValueClass,
+    conv: ArgConv,
+    ty: CTypeId,
 }
 
 /// Everything a call of one cdata type needs, computed once.
@@ -166,15 +181,20 @@ fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, 
     let args: Box<[ArgConv]> = params
         .iter()
         .enumerate()
-        .map(|(i, _)| match signature.arg_class(i) {
+        .map(|(i, &param)| match signature.arg_class(i) {
             ValueClass::Bool => ArgConv::General,
-            class if class.is_float_register() || class.is_integer_register() => {
-                if matches!(class, ValueClass::Pointer) {
-                    ArgConv::General
-                } else {
-                    ArgConv::Number
+            ValueClass::I64 | ValueClass::U64 => ArgConv::Int64,
+            ValueClass::Pointer => match shape(&reg, param) {
+                Shape::Pointer { target } => {
+                    let t = reg.get(target);
+                    let strings = t.quals.is_const
+                        && matches!(t.kind, CTypeKind::Void | CTypeKind::Int { size: 1, .. });
+                    ArgConv::Pointer { strings }
                 }
-            }
+                _ => ArgConv::General,
+            },
+            ValueClass::Aggregate { size, .. } => ArgConv::Aggregate { size },
+            class if class.is_float_register() || class.is_integer_register() => ArgConv::Number,
             _ => ArgConv::General,
         })
         .collect();
@@ -203,18 +223,23 @@ fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, 
 
 fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Quick> {
     let shape = signature.fast_shape()?;
-    if !matches!(
-        ret,
-        RetConv::Void | RetConv::Bool | RetConv::Number | RetConv::Float
-    ) || args.iter().any(|a| matches!(a, ArgConv::General))
+    if matches!(ret, RetConv::Aggregate { .. })
+        || args
+            .iter()
+            .any(|a| matches!(a, ArgConv::General | ArgConv::Aggregate { .. }))
     {
         return None;
     }
     let classes: Vec<ValueClass> = (0..args.len()).map(|i| signature.arg_class(i)).collect();
     let slots = fast::register_slots(&classes)
         .into_iter()
-        .zip(classes)
-        .map(|(slot, class)| (slot as u8, class))
+        .enumerate()
+        .map(|(i, slot)| QuickArg {
+            slot: slot as u8,
+            class: classes[i],
+            conv: args[i],
+            ty: signature.arg_type(i),
+        })
         .collect();
     Some(Quick {
         shape,
@@ -248,16 +273,12 @@ unsafe fn call_quick(
     address: usize,
 ) -> Option<Outcome> {
     let mut image = [0u64; 8];
-    for (k, &(slot, class)) in quick.slots.iter().enumerate() {
+    let tag = st.cdata_tag.get();
+    for (k, arg) in quick.slots.iter().enumerate() {
         let idx = k as c_int + 2;
         // SAFETY: idx is one of the call's arguments (the count was checked).
-        unsafe {
-            if lua::lua_type(l, idx) != lua::LUA_TNUMBER {
-                return None;
-            }
-            image[slot as usize] =
-                register_bits(class, lua::lua_tonumberx(l, idx, std::ptr::null_mut()));
-        }
+        image[arg.slot as usize] =
+            unsafe { direct_bits(l, tag, arg.conv, arg.class, arg.ty, idx)? };
     }
     let depth = &st.calls.depth;
     depth.set(depth.get() + 1);
@@ -271,8 +292,48 @@ unsafe fn call_quick(
             Outcome::Number(f64::from(f32::from_bits(raw as u32)))
         }
         RetConv::Float => Outcome::Number(f64::from_bits(raw)),
+        RetConv::Boxed(ty) => Outcome::Boxed(ty, raw),
         _ => Outcome::Number(quick.ret_class.extend_integer(raw) as i64 as f64),
     })
+}
+
+/// The register bits of the Luau value at `idx` for a parameter converted by `conv`, for
+/// the values the direct cases take; `None` for anything else.
+///
+/// # Safety
+/// `l` live, `idx` valid.
+#[inline(always)]
+unsafe fn direct_bits(
+    l: State,
+    tag: c_int,
+    conv: ArgConv,
+    class: ValueClass,
+    ty: CTypeId,
+    idx: c_int,
+) -> Option<u64> {
+    // SAFETY: caller contract; only inspects the stack and our own cdata blocks.
+    unsafe {
+        match (conv, lua::lua_type(l, idx)) {
+            (ArgConv::Number | ArgConv::Int64, lua::LUA_TNUMBER) => Some(register_bits(
+                class,
+                lua::lua_tonumberx(l, idx, std::ptr::null_mut()),
+            )),
+            (ArgConv::Int64, lua::LUA_TUSERDATA) => {
+                let h = object::to_cdata(l, tag, idx)?;
+                (h.ty == ty || h.ty == CTypeId::INT64 || h.ty == CTypeId::UINT64)
+                    .then(|| h.data.cast::<u64>().read_unaligned())
+            }
+            (ArgConv::Pointer { .. }, lua::LUA_TUSERDATA) => {
+                let h = object::to_cdata(l, tag, idx)?;
+                (h.ty == ty).then(|| memory::read_address(h.data) as u64)
+            }
+            (ArgConv::Pointer { .. }, lua::LUA_TNIL) => Some(0),
+            (ArgConv::Pointer { strings: true }, lua::LUA_TSTRING) => {
+                Some(lua::lua_tolstring(l, idx, std::ptr::null_mut()) as usize as u64)
+            }
+            _ => None,
+        }
+    }
 }
 
 fn return_conv(reg: &Registry, ret: CTypeId, class: ValueClass) -> RetConv {
@@ -397,20 +458,39 @@ unsafe fn invoke(
         let idx = i as c_int + 2;
         // SAFETY: idx is one of the call's arguments; the slots belong to the frame.
         unsafe {
-            match plan.args[i] {
+            let conv = plan.args[i];
+            match conv {
                 ArgConv::Number if lua::lua_type(l, idx) == lua::LUA_TNUMBER => {
                     frame.set_f64(i, lua::lua_tonumberx(l, idx, std::ptr::null_mut()));
+                    continue;
                 }
-                _ => convert_arg(
-                    l,
-                    st,
-                    plan.arg_types[i],
-                    plan.arg_sizes[i],
-                    frame.arg_ptr(i),
-                    i + 1,
-                    address,
-                )?,
+                ArgConv::Int64 | ArgConv::Pointer { .. } => {
+                    let class = signature.arg_class(i);
+                    let ty = plan.arg_types[i];
+                    if let Some(bits) = direct_bits(l, st.cdata_tag.get(), conv, class, ty, idx) {
+                        frame.set_int(i, bits as i64);
+                        continue;
+                    }
+                }
+                ArgConv::Aggregate { size } => {
+                    if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
+                        if h.ty == plan.arg_types[i] {
+                            std::ptr::copy_nonoverlapping(h.data, frame.arg_ptr(i), size as usize);
+                            continue;
+                        }
+                    }
+                }
+                _ => {}
             }
+            convert_arg(
+                l,
+                st,
+                plan.arg_types[i],
+                plan.arg_sizes[i],
+                frame.arg_ptr(i),
+                i + 1,
+                address,
+            )?;
         }
     }
     st.calls.depth.set(st.calls.depth.get() + 1);
