@@ -344,6 +344,16 @@ impl TableShared {
     }
 }
 
+thread_local! {
+    /// This thread's id, looked up once (`thread::current()` clones a handle each time).
+    static THIS_THREAD: ThreadId = std::thread::current().id();
+}
+
+/// The calling thread's id, cheaply.
+fn current_thread() -> ThreadId {
+    THIS_THREAD.with(|id| *id)
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     let what = payload
         .downcast_ref::<&str>()
@@ -368,7 +378,7 @@ unsafe extern "C" fn dispatch(
     unsafe { std::ptr::write_bytes(ret.cast::<u8>(), 0, record.ret_bytes) };
     // SAFETY: the table outlives its closures (dropping it frees them all).
     let table = unsafe { &*record.table };
-    if std::thread::current().id() != record.owner {
+    if current_thread() != record.owner {
         table.foreign_calls.fetch_add(1, Ordering::Relaxed);
         return;
     }

@@ -113,24 +113,50 @@ unsafe extern "C-unwind" fn trampoline(l: State) -> c_int {
             1
         };
         lua::lua_call(l, target.args.len() as c_int, nret);
+        if nret == 1 && lua::lua_type(l, -1) == lua::LUA_TNUMBER {
+            // The common case: a number for a number result, written as C converts it.
+            let n = lua::lua_tonumberx(l, -1, std::ptr::null_mut());
+            let ret = inv.ret.cast::<u8>();
+            match target.ret_class {
+                ValueClass::F64 => ret.cast::<f64>().write_unaligned(n),
+                ValueClass::F32 => ret.cast::<f32>().write_unaligned(n as f32),
+                ValueClass::I32 => ret.cast::<i32>().write_unaligned(n as i64 as i32),
+                ValueClass::U32 => ret.cast::<u32>().write_unaligned(n as i64 as u32),
+                _ => return finish_result(l, target, inv, tag),
+            }
+            return 0;
+        }
         if nret == 1 {
-            let result = match target.st.registry.try_borrow() {
-                Ok(reg) => c_from_lua(
-                    l,
-                    tag,
-                    &reg,
-                    target.ret_type,
-                    inv.ret.cast(),
-                    target.ret_size,
-                    -1,
-                    Context::Return,
-                ),
-                Err(_) => Err("ffi: type registry busy".to_string()),
-            };
-            stack::ok_or_raise(l, result);
+            return finish_result(l, target, inv, tag);
         }
         0
     }
+}
+
+/// Converts the Luau result on top of the stack into the callback's C result.
+///
+/// # Safety
+/// Inside the trampoline, with the result on top of the stack.
+unsafe fn finish_result(l: State, target: &Target, inv: &Invocation, tag: c_int) -> c_int {
+    let result = match target.st.registry.try_borrow() {
+        // SAFETY: caller contract; `inv.ret` holds the result's size.
+        Ok(reg) => unsafe {
+            c_from_lua(
+                l,
+                tag,
+                &reg,
+                target.ret_type,
+                inv.ret.cast(),
+                target.ret_size,
+                -1,
+                Context::Return,
+            )
+        },
+        Err(_) => Err("ffi: type registry busy".to_string()),
+    };
+    // SAFETY: the registry borrow ended with the match; only `result` is live.
+    unsafe { stack::ok_or_raise(l, result) };
+    0
 }
 
 /// Runs one callback invocation: enters Luau under `lua_pcall` on the main thread.
