@@ -152,9 +152,19 @@ pub unsafe fn register(l: *mut lua_State, finalizers: &'static Finalizers) {
 pub unsafe extern "C" fn destroy(l: *mut lua_State, block: *mut std::ffi::c_void) {
     // SAFETY: the block starts with a Header (push_new/push_ref).
     let header: &Header = unsafe { object::header_of_block(block) };
-    if header.finalizer == 0 {
-        return;
+    if header.finalizer != 0 {
+        // SAFETY: as above.
+        unsafe { finalize(l, header) };
     }
+    // SAFETY: the block is being collected; the finalizer above is done with it.
+    unsafe { object::free_heap(block) };
+}
+
+/// Calls a C finalizer or queues a Luau one for the collected `header`.
+///
+/// # Safety
+/// Called from [`destroy`] only.
+unsafe fn finalize(l: *mut lua_State, header: &Header) {
     // SAFETY: lua_callbacks returns the state's callback table; reading it is safe.
     let callbacks = unsafe { lua::lua_callbacks(l) };
     let Some(finalizers) = lookup(callbacks as usize) else {

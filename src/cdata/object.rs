@@ -9,6 +9,9 @@
 //! | 16     | `size`      | bytes of the object (VLA/VLS: as allocated)                |
 //! | 20     | `finalizer` | `ffi.gc` finalizer slot, 0 when none                       |
 //! | 24     | payload     | the object itself (value cdata), aligned as its type needs |
+//!
+//! With feature `memcheck` (test builds) the payload is instead the address of a heap
+//! block holding the object, freed by the destructor, so valgrind can see its lifetime.
 
 use crate::ctype::CTypeId;
 use mlua::ffi::{self as lua, lua_State};
@@ -29,6 +32,7 @@ pub const IS_REF: u32 = 1;
 
 const HEADER_SIZE: usize = size_of::<Header>();
 /// Alignment Luau guarantees for a userdata block's data.
+#[cfg(not(feature = "memcheck"))]
 const BLOCK_ALIGN: usize = 8;
 
 impl Header {
@@ -43,6 +47,7 @@ impl Header {
 /// # Safety
 /// `l` is a live state with a free slot; `tag` is the cdata tag with its metatable
 /// registered. The caller holds no value with a destructor (allocation may raise).
+#[cfg(not(feature = "memcheck"))]
 pub unsafe fn push_new(
     l: *mut lua_State,
     tag: c_int,
@@ -71,6 +76,83 @@ pub unsafe fn push_new(
         });
         header
     }
+}
+
+/// The C object lives in its own heap block (feature `memcheck`); the block's address
+/// is stored right after the header, where the destructor finds it.
+pub const OWNS_HEAP: u32 = 2;
+
+/// `memcheck` builds: as the other `push_new`, but the C object gets its own zeroed heap
+/// block (aligned to at least 16), freed by [`free_heap`] from the destructor.
+///
+/// # Safety
+/// As the other `push_new`.
+#[cfg(feature = "memcheck")]
+pub unsafe fn push_new(
+    l: *mut lua_State,
+    tag: c_int,
+    ty: CTypeId,
+    size: usize,
+    align: u32,
+) -> *mut Header {
+    // SAFETY: caller contract; the userdata holds the header and the heap address, both
+    // written before any read; the heap block is zeroed and sized for the object.
+    unsafe {
+        let block =
+            lua::lua_newuserdatataggedwithmetatable(l, HEADER_SIZE + size_of::<usize>(), tag)
+                .cast::<u8>();
+        let slot = block.add(HEADER_SIZE).cast::<*mut u8>();
+        let heap = if size == 0 {
+            std::ptr::null_mut()
+        } else {
+            let layout = heap_layout(size, align);
+            let p = std::alloc::alloc_zeroed(layout);
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            p
+        };
+        slot.write(heap);
+        let header = block.cast::<Header>();
+        header.write(Header {
+            data: if heap.is_null() { slot.cast() } else { heap },
+            ty,
+            flags: OWNS_HEAP | (align.max(1).trailing_zeros() << 8),
+            size: size as u32,
+            finalizer: 0,
+        });
+        header
+    }
+}
+
+#[cfg(feature = "memcheck")]
+fn heap_layout(size: usize, align: u32) -> std::alloc::Layout {
+    std::alloc::Layout::from_size_align(size, (align as usize).max(16))
+        .expect("a valid C type layout")
+}
+
+/// Frees the heap block of a `memcheck` value cdata (nothing otherwise). Never panics.
+///
+/// # Safety
+/// `block` is the data of a cdata userdata being collected.
+pub unsafe fn free_heap(block: *mut c_void) {
+    #[cfg(feature = "memcheck")]
+    // SAFETY: caller contract; the heap address was stored by push_new with this layout.
+    unsafe {
+        let header = &*block.cast::<Header>();
+        if header.flags & OWNS_HEAP == 0 || header.size == 0 {
+            return;
+        }
+        let heap = block.cast::<u8>().add(HEADER_SIZE).cast::<*mut u8>().read();
+        let align = 1u32 << ((header.flags >> 8) & 31);
+        if let Ok(layout) =
+            std::alloc::Layout::from_size_align(header.size as usize, (align as usize).max(16))
+        {
+            std::alloc::dealloc(heap, layout);
+        }
+    }
+    #[cfg(not(feature = "memcheck"))]
+    let _ = block;
 }
 
 /// Pushes a reference cdata to the C object of type `ty` at `address`. Uses 1 slot.
