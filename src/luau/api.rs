@@ -430,7 +430,12 @@ unsafe extern "C-unwind" fn ffi_gc(l: State) -> c_int {
 /// many bytes are there (arrays, strings, buffers).
 struct Memory {
     address: usize,
+    /// Bytes that are certainly there and no more: strings, buffers, and cdata that own
+    /// their memory. Going past it is an error.
     limit: Option<usize>,
+    /// Bytes known to be there (also for references): bounds `ffi.string`'s search for
+    /// the terminating NUL.
+    extent: Option<usize>,
 }
 
 /// Reads argument `idx` as memory: a pointer, array or aggregate cdata, a buffer, a
@@ -454,6 +459,7 @@ unsafe fn memory_arg(
                 Shape::Pointer { .. } if !h.is_ref() => Memory {
                     address: memory::read_address(h.data),
                     limit: None,
+                    extent: None,
                 },
                 Shape::Int { .. } | Shape::Float { .. } | Shape::Bool => {
                     let from = reg.c_name(h.ty);
@@ -465,7 +471,8 @@ unsafe fn memory_arg(
                 }
                 _ => Memory {
                     address: h.data as usize,
-                    limit: Some(h.size as usize),
+                    limit: (!h.is_ref()).then_some(h.size as usize),
+                    extent: Some(h.size as usize),
                 },
             }
         } else {
@@ -474,7 +481,9 @@ unsafe fn memory_arg(
                     let bytes = stack::to_bytes(l, idx).unwrap_or_default();
                     Memory {
                         address: bytes.as_ptr() as usize,
-                        limit: Some(bytes.len()),
+                        // Luau strings end in a NUL: `ffi.copy(buf, s, #s + 1)` is fine.
+                        limit: Some(bytes.len() + 1),
+                        extent: Some(bytes.len()),
                     }
                 }
                 lua::LUA_TBUFFER => {
@@ -483,11 +492,13 @@ unsafe fn memory_arg(
                     Memory {
                         address: p as usize,
                         limit: Some(len),
+                        extent: Some(len),
                     }
                 }
                 lua::LUA_TLIGHTUSERDATA => Memory {
                     address: lua::lua_tolightuserdata(l, idx) as usize,
                     limit: None,
+                    extent: None,
                 },
                 _ => {
                     let got = match lua::lua_type(l, idx) {
@@ -573,16 +584,12 @@ unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
             let len = match length_arg(l, st, 2, "string")? {
                 Some(n) if n < 0 => return Err(Error::StringLengthOverflow.to_string()),
                 Some(n) => {
-                    if lua::lua_type(l, 1) == lua::LUA_TBUFFER
-                        || lua::lua_type(l, 1) == lua::LUA_TSTRING
-                    {
-                        check_bounds(n as usize, &memory, "source")?;
-                    }
+                    check_bounds(n as usize, &memory, "source")?;
                     n as usize
                 }
                 None => memory::strnlen(
                     memory.address as *const u8,
-                    memory.limit.unwrap_or(usize::MAX),
+                    memory.extent.unwrap_or(usize::MAX),
                 ),
             };
             Ok((memory.address, len))
@@ -606,19 +613,13 @@ unsafe extern "C-unwind" fn ffi_copy(l: State) -> c_int {
                 Some(n) if n < 0 => return Err(bad_argument(3, "copy", "negative length")),
                 Some(n) => {
                     let n = n as usize;
-                    if lua::lua_type(l, 2) == lua::LUA_TSTRING
-                        || lua::lua_type(l, 2) == lua::LUA_TBUFFER
-                    {
-                        check_bounds(n, &src, "source")?;
-                    }
+                    check_bounds(n, &src, "source")?;
                     n
                 }
-                None if lua::lua_type(l, 2) == lua::LUA_TSTRING => src.limit.unwrap_or(0) + 1,
+                None if lua::lua_type(l, 2) == lua::LUA_TSTRING => src.extent.unwrap_or(0) + 1,
                 None => return Err(bad_argument(3, "copy", "number expected, got no value")),
             };
-            if lua::lua_type(l, 1) == lua::LUA_TBUFFER {
-                check_bounds(len, &dst, "destination")?;
-            }
+            check_bounds(len, &dst, "destination")?;
             Ok((dst.address, src.address, len))
         })();
         let (dst, src, len) = stack::ok_or_raise(l, result);
@@ -639,9 +640,7 @@ unsafe extern "C-unwind" fn ffi_fill(l: State) -> c_int {
                 Some(n) => n as usize,
                 None => return Err(bad_argument(2, "fill", "number expected, got no value")),
             };
-            if lua::lua_type(l, 1) == lua::LUA_TBUFFER {
-                check_bounds(len, &dst, "destination")?;
-            }
+            check_bounds(len, &dst, "destination")?;
             let byte = match lua::lua_type(l, 3) {
                 lua::LUA_TNONE | lua::LUA_TNIL => 0u8,
                 lua::LUA_TNUMBER => {

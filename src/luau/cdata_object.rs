@@ -1201,6 +1201,10 @@ pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) ->
             }
         };
         let (size, align) = stack::ok_or_raise(l, plan);
+        // An absent value is an error (lua_absindex must not see an index past the top).
+        if lua::lua_gettop(l) < idx {
+            stack::raise(l, "bad argument #2 to 'cast' (value expected)".to_string())
+        }
         let idx = lua::lua_absindex(l, idx);
         let h = object::push_new(l, st.cdata_tag.get(), id, size as usize, align);
         let data = (*h).data;
