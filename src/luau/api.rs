@@ -287,29 +287,37 @@ unsafe extern "C-unwind" fn ffi_istype(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
-    let result = unsafe { ctype_arg(l, st, 1, "istype", 0) }.map(|want| {
-        // SAFETY: argument 2 is only inspected. A ctype object is a cdata of its type,
-        // as in LuaJIT.
-        let have = unsafe {
-            object::to_cdata(l, st.cdata_tag.get(), 2)
-                .map(|h| h.ty)
-                .or_else(|| ctype_object::to_ctype(l, st, 2))
-        };
-        let Some(have) = have else { return false };
-        let reg = st.registry.borrow();
-        if convert::same_unqualified(&reg, want, have) {
-            return true;
-        }
-        match (convert::shape(&reg, want), convert::shape(&reg, have)) {
-            (Shape::Pointer { target: a }, Shape::Pointer { target: b }) => {
-                convert::same_unqualified(&reg, a, b)
+    let result = unsafe { ctype_arg(l, st, 1, "istype", 0) }
+        .and_then(|want| {
+            // SAFETY: argument 2 is only inspected.
+            if unsafe { lua::lua_type(l, 2) } == lua::LUA_TNONE {
+                return Err(bad_argument(2, "istype", "value expected"));
             }
-            (Shape::Record, Shape::Pointer { target }) => {
-                convert::same_unqualified(&reg, want, target)
+            Ok(want)
+        })
+        .map(|want| {
+            // SAFETY: argument 2 is only inspected. A ctype object is a cdata of its type,
+            // as in LuaJIT.
+            let have = unsafe {
+                object::to_cdata(l, st.cdata_tag.get(), 2)
+                    .map(|h| h.ty)
+                    .or_else(|| ctype_object::to_ctype(l, st, 2))
+            };
+            let Some(have) = have else { return false };
+            let reg = st.registry.borrow();
+            if convert::same_unqualified(&reg, want, have) {
+                return true;
             }
-            _ => false,
-        }
-    });
+            match (convert::shape(&reg, want), convert::shape(&reg, have)) {
+                (Shape::Pointer { target: a }, Shape::Pointer { target: b }) => {
+                    convert::same_unqualified(&reg, a, b)
+                }
+                (Shape::Record, Shape::Pointer { target }) => {
+                    convert::same_unqualified(&reg, want, target)
+                }
+                _ => false,
+            }
+        });
     // SAFETY: only `result` is live and it is consumed.
     let answer = unsafe { stack::ok_or_raise(l, result) };
     // SAFETY: a free slot is guaranteed to a C function.
