@@ -11,6 +11,7 @@ use mlua::ffi::{self as lua, lua_State};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_int;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// A collected cdata whose Luau finalizer has yet to run.
@@ -65,6 +66,8 @@ pub unsafe fn call_c_finalizer(f: CFinalizer, data: *const u8) {
 
 /// Per-state finalizer bookkeeping (part of the module state).
 pub struct Finalizers {
+    /// `lua_ref`s of parents whose anchoring references were collected, to release.
+    unrefs: RefCell<Vec<c_int>>,
     /// C function finalizers by slot (with [`C_FINALIZER`] set).
     c_functions: RefCell<HashMap<u32, CFinalizer>>,
     /// `lua_ref` of the table slot → finalizer function.
@@ -82,6 +85,7 @@ type Interrupt = unsafe extern "C-unwind" fn(*mut lua_State, c_int);
 impl Default for Finalizers {
     fn default() -> Self {
         Finalizers {
+            unrefs: RefCell::new(Vec::new()),
             c_functions: RefCell::new(HashMap::new()),
             table_ref: Cell::new(0),
             next_slot: Cell::new(1),
@@ -114,6 +118,27 @@ impl Finalizers {
         self.c_functions.try_borrow_mut().ok()?.remove(&slot)
     }
 
+    /// Whether collected references left parent anchors to release.
+    #[inline]
+    pub fn has_unrefs(&self) -> bool {
+        self.unrefs.try_borrow().is_ok_and(|u| !u.is_empty())
+    }
+
+    /// Releases the parent anchors of collected references.
+    ///
+    /// # Safety
+    /// `l` is live, outside the collector (an API function or a safe point).
+    pub unsafe fn release_anchors(&self, l: *mut lua_State) {
+        let released = match self.unrefs.try_borrow_mut() {
+            Ok(mut unrefs) => std::mem::take(&mut *unrefs),
+            Err(_) => return,
+        };
+        for reference in released {
+            // SAFETY: each was made by lua_ref on this state and released only here.
+            unsafe { lua::lua_unref(l, reference) };
+        }
+    }
+
     pub fn has_pending(&self) -> bool {
         self.queue.try_borrow().is_ok_and(|q| !q.is_empty())
     }
@@ -124,7 +149,32 @@ impl Finalizers {
 /// this is how it finds its queue.
 static STATES: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
 
+/// Bumped by every registration, so a cached lookup never outlives a change of STATES.
+static GENERATION: AtomicUsize = AtomicUsize::new(1);
+
+thread_local! {
+    /// The last (generation, key, finalizers) found on this thread: the destructor runs
+    /// once per collected cdata, and nearly always for the same state.
+    static LAST_LOOKUP: Cell<(usize, usize, usize)> = const { Cell::new((0, 0, 0)) };
+}
+
 fn lookup(key: usize) -> Option<&'static Finalizers> {
+    let generation = GENERATION.load(Ordering::Acquire);
+    if let Ok((g, k, f)) = LAST_LOOKUP.try_with(Cell::get) {
+        if g == generation && k == key && f != 0 {
+            // SAFETY: cached from STATES below: a leaked (never freed) Finalizers.
+            return Some(unsafe { &*(f as *const Finalizers) });
+        }
+    }
+    let found = lookup_locked(key);
+    if let Some(f) = found {
+        let _ = LAST_LOOKUP
+            .try_with(|last| last.set((generation, key, f as *const Finalizers as usize)));
+    }
+    found
+}
+
+fn lookup_locked(key: usize) -> Option<&'static Finalizers> {
     let states = STATES.lock().unwrap_or_else(|e| e.into_inner());
     states.iter().find(|(k, _)| *k == key).map(|&(_, f)| {
         // SAFETY: registered by `register` from a leaked (never freed) Finalizers.
@@ -141,6 +191,7 @@ pub unsafe fn register(l: *mut lua_State, finalizers: &'static Finalizers) {
     let key = unsafe { lua::lua_callbacks(l) } as usize;
     let mut states = STATES.lock().unwrap_or_else(|e| e.into_inner());
     states.retain(|(k, _)| *k != key);
+    GENERATION.fetch_add(1, Ordering::AcqRel);
     states.push((key, finalizers as *const Finalizers as usize));
 }
 
@@ -152,6 +203,17 @@ pub unsafe fn register(l: *mut lua_State, finalizers: &'static Finalizers) {
 pub unsafe extern "C" fn destroy(l: *mut lua_State, block: *mut std::ffi::c_void) {
     // SAFETY: the block starts with a Header (push_new/push_ref).
     let header: &Header = unsafe { object::header_of_block(block) };
+    // SAFETY: as above.
+    if let Some(anchor) = unsafe { object::anchor_of(block) } {
+        // Releasing the parent's lua_ref is a VM operation: leave it to a safe point.
+        // SAFETY: lua_callbacks only returns the state's callback table address.
+        let key = unsafe { lua::lua_callbacks(l) } as usize;
+        if let Some(finalizers) = lookup(key) {
+            if let Ok(mut unrefs) = finalizers.unrefs.try_borrow_mut() {
+                unrefs.push(anchor);
+            }
+        }
+    }
     if header.finalizer != 0 {
         // SAFETY: as above.
         unsafe { finalize(l, header) };

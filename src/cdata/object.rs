@@ -5,10 +5,12 @@
 //! |--------|-------------|------------------------------------------------------------|
 //! | 0      | `data`      | address of the C object (inside this block, or elsewhere)  |
 //! | 8      | `ty`        | its C type                                                 |
-//! | 12     | `flags`     | [`IS_REF`]: a reference to memory the block does not own   |
+//! | 12     | `flags`     | [`IS_REF`]: a reference to memory the block does not own;  |
+//! |        |             | [`ANCHORED`]: a reference holding a `lua_ref` of its parent |
 //! | 16     | `size`      | bytes of the object (VLA/VLS: as allocated)                |
 //! | 20     | `finalizer` | `ffi.gc` finalizer slot, 0 when none                       |
-//! | 24     | payload     | the object itself (value cdata), aligned as its type needs |
+//! | 24     | payload     | the object itself (value cdata), aligned as its type needs; |
+//! |        |             | for a reference, the `lua_ref` of its parent (or 0)          |
 //!
 //! With feature `memcheck` (test builds) the payload is instead the address of a heap
 //! block holding the object, freed by the destructor, so valgrind can see its lifetime.
@@ -160,16 +162,52 @@ pub unsafe fn free_heap(block: *mut c_void) {
 /// # Safety
 /// As [`push_new`].
 pub unsafe fn push_ref(l: *mut lua_State, tag: c_int, ty: CTypeId, address: *mut u8, size: u32) {
-    // SAFETY: caller contract; the block is exactly a header, written before any read.
+    // SAFETY: caller contract; the block is a header and an anchor slot, both written
+    // before any read.
     unsafe {
-        let header = lua::lua_newuserdatataggedwithmetatable(l, HEADER_SIZE, tag).cast::<Header>();
-        header.write(Header {
+        let block = lua::lua_newuserdatataggedwithmetatable(l, HEADER_SIZE + size_of::<u64>(), tag)
+            .cast::<u8>();
+        block.add(HEADER_SIZE).cast::<u64>().write(0);
+        block.cast::<Header>().write(Header {
             data: address,
             ty,
             flags: IS_REF,
             size,
             finalizer: 0,
         });
+    }
+}
+
+/// A reference that keeps the cdata it points into alive through a `lua_ref` of it,
+/// stored after the header (released once the reference is collected).
+pub const ANCHORED: u32 = 4;
+
+/// Records `reference` (a `lua_ref` of the parent cdata) in the reference cdata `header`.
+///
+/// # Safety
+/// `header` was made by [`push_ref`].
+pub unsafe fn set_anchor(header: &mut Header, reference: c_int) {
+    // SAFETY: caller contract: push_ref left a slot after the header.
+    unsafe {
+        let slot = (header as *mut Header)
+            .cast::<u8>()
+            .add(HEADER_SIZE)
+            .cast::<u64>();
+        slot.write(reference as u32 as u64);
+    }
+    header.flags |= ANCHORED;
+}
+
+/// The `lua_ref` a collected reference cdata holds on its parent, if any.
+///
+/// # Safety
+/// `block` is the data of a cdata userdata.
+pub unsafe fn anchor_of(block: *mut c_void) -> Option<c_int> {
+    // SAFETY: caller contract; only anchored references (made by push_ref) have a slot.
+    unsafe {
+        let header = &*block.cast::<Header>();
+        (header.flags & ANCHORED != 0)
+            .then(|| block.cast::<u8>().add(HEADER_SIZE).cast::<u64>().read() as u32 as c_int)
     }
 }
 

@@ -41,23 +41,11 @@ pub unsafe fn open(l: State) -> c_int {
         st.cdata_tag.set(cdata_tag);
         st.finalizers.cdata_tag.set(cdata_tag);
         cdata_object::register_metatable(l, st);
-        for slot in [
-            &st.anchors_ref,
-            &st.metatypes_ref,
-            &st.finalizers.table_ref,
-            &st.parents_ref,
-        ] {
+        for slot in [&st.anchors_ref, &st.metatypes_ref, &st.finalizers.table_ref] {
             lua::lua_createtable(l, 0, 0);
             slot.set(lua::lua_ref(l, -1));
             lua::lua_settop(l, -2);
         }
-        // The parents table holds its keys (references) weakly.
-        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.parents_ref.get() as _);
-        lua::lua_createtable(l, 0, 1);
-        stack::push_str(l, "k");
-        lua::lua_rawsetfield(l, -2, c"__mode".as_ptr());
-        lua::lua_setmetatable(l, -2);
-        lua::lua_settop(l, -2);
         finalizer::register(l, &st.finalizers);
         namespace::init(l, st);
         callback_glue::init(l, st);

@@ -359,7 +359,9 @@ unsafe fn anchor_key(l: State, st: &ModuleState) {
 }
 
 /// Pushes the value at `address` read from the cdata at `parent`; a reference into a
-/// value cdata (not through a pointer) keeps that cdata alive.
+/// value cdata (not through a pointer) keeps that cdata alive with a `lua_ref` released
+/// after the reference is collected (an array-slot store: much cheaper than a weak
+/// table keyed by every reference).
 ///
 /// # Safety
 /// `l` live with 4 free slots; `address` valid for the access; no registry borrow held.
@@ -390,12 +392,13 @@ unsafe fn push_element(
                 None => false,
             };
             if owns_memory {
-                let parent = lua::lua_absindex(l, parent);
-                lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.parents_ref.get() as _);
-                lua::lua_pushvalue(l, -2);
-                lua::lua_pushvalue(l, parent);
-                lua::lua_rawset(l, -3);
-                lua::lua_settop(l, -2);
+                if st.finalizers.has_unrefs() {
+                    st.finalizers.release_anchors(l);
+                }
+                let anchor = lua::lua_ref(l, parent);
+                if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), -1) {
+                    object::set_anchor(h, anchor);
+                }
             }
         }
     }
@@ -955,6 +958,10 @@ unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
 /// `l` is live at the entry of an API function.
 #[inline]
 pub unsafe fn safe_point(l: State, st: &ModuleState) {
+    if st.finalizers.has_unrefs() {
+        // SAFETY: an API entry is outside the collector.
+        unsafe { st.finalizers.release_anchors(l) };
+    }
     if st.finalizers.has_pending() {
         // SAFETY: caller contract.
         unsafe {

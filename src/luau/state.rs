@@ -35,9 +35,6 @@ pub struct ModuleState {
     /// `lua_ref` of the set of field-name strings in `field_cache` (anchored so their
     /// addresses stay theirs).
     pub anchors_ref: Cell<c_int>,
-    /// `lua_ref` of the weak-keyed table reference cdata → the cdata it points into, so
-    /// `s.inner` or `arr[i]` keeps `s`/`arr` alive (LuaJIT leaves that to the user).
-    pub parents_ref: Cell<c_int>,
     /// `lua_ref` of the table type id → metatable of `ffi.metatype`.
     pub metatypes_ref: Cell<c_int>,
     /// Which type ids have a metatype (indexed by id), so the hot paths need no lookup.
@@ -58,7 +55,6 @@ impl ModuleState {
             cdata_tag: Cell::new(0),
             field_cache: FieldCache::default(),
             anchors_ref: Cell::new(0),
-            parents_ref: Cell::new(0),
             metatypes_ref: Cell::new(0),
             has_metatype: RefCell::new(Vec::new()),
             finalizers: Finalizers::default(),
