@@ -71,6 +71,18 @@ struct Target {
     ret_size: u64,
 }
 
+impl Drop for Target {
+    /// Releases the Luau function when the callback is freed or its function replaced.
+    /// Runs on the state's thread, from `cb:free()`/`cb:set()` or after the last running
+    /// invocation of the old handler returns; never during `lua_close` (the module state
+    /// is never freed).
+    fn drop(&mut self) {
+        // SAFETY: `main` is the live state's main thread; lua_unref of a reference this
+        // target owns only rewrites an existing registry slot (no allocation, no error).
+        unsafe { lua::lua_unref(self.main, self.function_ref) };
+    }
+}
+
 /// How a C argument becomes a Luau value.
 #[derive(Clone, Copy)]
 enum ArgIn {
