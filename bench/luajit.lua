@@ -79,6 +79,14 @@ do
 			s = s + a[i]
 		end
 	end)
+	local Points = ffi.typeof("struct { int x, y; }[1000]")
+	case("struct_array_rw", 1000000, function(n)
+		local a = Points()
+		for j = 0, n - 1 do
+			local i = j % 1000
+			a[i].x = a[i].x + 1
+		end
+	end)
 	case("new_struct", 1000000, function(n)
 		local p
 		for _ = 1, n do
