@@ -41,7 +41,8 @@ $(FIXTURE): spec/native/fixture.c
 
 fixture: $(FIXTURE)
 
-test: test-rust build fixture test-exports test-types test-spec test-gc test-examples
+# The spec suite runs last, so its `N passed, M failed` line closes the output.
+test: test-rust build fixture test-exports test-types test-examples test-gc test-spec
 
 test-rust:
 	$(CARGO) test --release
@@ -64,8 +65,13 @@ test-gc: build fixture
 # real-library ones need zlib1g-dev, libsqlite3-dev and libssl-dev (.ci/run installs them).
 REAL_EXAMPLES = libc zlib sqlite sha256
 test-examples: build
-	$(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'
-	@for e in $(REAL_EXAMPLES); do echo "examples/$$e.luau"; $(RUN_ENV) $(HOST) examples/$$e.luau || exit 1; done
+	@passed=0; failed=0; \
+	if $(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'; then passed=$$((passed+1)); \
+	else echo "FAIL examples/quickstart.luau"; failed=$$((failed+1)); fi; \
+	for e in $(REAL_EXAMPLES); do echo "examples/$$e.luau"; \
+		if $(RUN_ENV) $(HOST) examples/$$e.luau; then passed=$$((passed+1)); \
+		else echo "FAIL examples/$$e.luau"; failed=$$((failed+1)); fi; done; \
+	echo "examples: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
 # Memcheck over the cdata specs (GC-stressed), with the module built with feature
 # `memcheck`: each cdata's C object is then its own malloc block, freed by the cdata
