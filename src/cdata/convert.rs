@@ -549,7 +549,7 @@ pub unsafe fn c_from_lua(
                 // A table initializes the whole aggregate: what it leaves out is zero.
                 let whole = reg.size_of(ty).unwrap_or(size);
                 std::ptr::write_bytes(dst, 0, whole as usize);
-                init::table_init(l, tag, reg, ty, dst, whole, idx)
+                init::table_init(l, tag, reg, ty, dst, whole, None, idx)
             }
             _ => Err(cannot_convert(
                 lua_type_name(l, tag, reg, idx),
@@ -666,11 +666,12 @@ pub unsafe fn c_from_c(
             (Shape::Array { .. } | Shape::Record | Shape::Other, _)
                 if ctx != Context::Cast && same_unqualified(reg, ty, src.ty) =>
             {
-                let size = reg
-                    .size_of(ty)
-                    .unwrap_or(src.size as u64)
-                    .min(src.size as u64);
-                std::ptr::copy(src.data, dst, size as usize);
+                // A VLA or VLS has no fixed size to copy: as in LuaJIT, it does not
+                // convert (the objects may hold different element counts).
+                let Some(size) = reg.size_of(ty) else {
+                    return fail();
+                };
+                std::ptr::copy(src.data, dst, size.min(src.size as u64) as usize);
                 Ok(())
             }
             _ => fail(),

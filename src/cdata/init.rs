@@ -11,7 +11,8 @@ use mlua::ffi::{self as lua, lua_State};
 use std::ffi::c_int;
 
 /// One member as initializers see it: transparent anonymous members flattened, unnamed
-/// bitfields and the trailing VLA of a VLS left out.
+/// bitfields left out, and the trailing VLA of a VLS sized by the element count given to
+/// `ffi.new` (left out when that is unknown).
 struct Member {
     name: Option<String>,
     access: Access,
@@ -19,18 +20,41 @@ struct Member {
 }
 
 /// The members of `ty` in declaration order. `positional`: as a list of initializers
-/// sees them, where a transparent union contributes only its first member.
-fn members(reg: &Registry, ty: CTypeId, base: u64, out: &mut Vec<Member>, positional: bool) {
+/// sees them, where a transparent union contributes only its first member. `nelem`: the
+/// element count of a VLS's trailing VLA (as LuaJIT, the VLA then takes an initializer
+/// like any array member, bounded by `nelem`); `None` leaves the VLA out.
+fn members(
+    reg: &Registry,
+    ty: CTypeId,
+    base: u64,
+    out: &mut Vec<Member>,
+    positional: bool,
+    nelem: Option<u64>,
+) {
     let Some(def) = reg.record(ty) else { return };
     let last = def.fields.len().saturating_sub(1);
     for (i, field) in def.fields.iter().enumerate() {
         if def.is_vls && i == last {
+            let Some(name) = &field.name else { continue };
+            let (Some(n), Some(es)) =
+                (nelem, reg.element_of(field.ty).and_then(|e| reg.size_of(e)))
+            else {
+                continue;
+            };
+            let mut access = Access::of(reg, field.ty);
+            // The caller allocated the VLA for `n` elements, within MAX_TYPE_SIZE.
+            access.size = u32::try_from(n.saturating_mul(es)).unwrap_or(u32::MAX);
+            out.push(Member {
+                name: Some(name.clone()),
+                access,
+                offset: base + field.offset,
+            });
             continue;
         }
         match (&field.name, field.bit) {
             (None, None) => {
                 let before = out.len();
-                members(reg, field.ty, base + field.offset, out, positional);
+                members(reg, field.ty, base + field.offset, out, positional, None);
                 if positional && is_union(reg, field.ty) {
                     out.truncate(before + 1);
                 }
@@ -118,7 +142,8 @@ unsafe fn repeat_first(dst: *mut u8, elem_size: u64, from: u64, count: u64) {
 }
 
 /// Initializes the zeroed object of `ty` (of `size` bytes) at `dst` from the values at
-/// stack positions `first..=last` (none when `last < first`).
+/// stack positions `first..=last` (none when `last < first`). `nelem`: the element count
+/// of a variable-length `ty` (its VLA part holds that many elements).
 ///
 /// # Safety
 /// `l` is live, the positions valid, `dst` valid for `size` bytes.
@@ -130,6 +155,7 @@ pub unsafe fn init_from_values(
     ty: CTypeId,
     dst: *mut u8,
     size: u64,
+    nelem: Option<u64>,
     first: c_int,
     last: c_int,
 ) -> Result<(), String> {
@@ -177,21 +203,32 @@ pub unsafe fn init_from_values(
                 Ok(())
             }
             Shape::Record => {
+                if count == 1 && lua::lua_type(l, first) == lua::LUA_TTABLE {
+                    // The object is already zeroed; the table may fill a VLS's VLA.
+                    return table_init(l, tag, reg, ty, dst, size, nelem, first);
+                }
                 if single_table || single_same_type {
+                    // A vector (three floats) or an object of the same type.
                     return c_from_lua(l, tag, reg, ty, dst, size, first, Context::Init);
                 }
                 let mut list = Vec::new();
-                members(reg, ty, 0, &mut list, true);
+                members(reg, ty, 0, &mut list, true, nelem);
                 let limit = if is_union(reg, ty) {
                     list.len().min(1)
                 } else {
                     list.len()
                 };
+                // As LuaJIT: the members take their values in order before any
+                // excess is reported.
+                for (i, m) in list
+                    .iter()
+                    .take(count.min(limit as u64) as usize)
+                    .enumerate()
+                {
+                    init_member(l, tag, reg, m, dst, first + i as c_int)?;
+                }
                 if count as usize > limit {
                     return Err(too_many(reg, ty));
-                }
-                for (i, m) in list.iter().take(count as usize).enumerate() {
-                    init_member(l, tag, reg, m, dst, first + i as c_int)?;
                 }
                 Ok(())
             }
@@ -228,10 +265,11 @@ pub unsafe fn init_from_values(
 
 /// Initializes an array or struct/union from the table at `idx` (LuaJIT "Table
 /// initializers"): positional from `[0]` or `[1]` up to the first nil, or, for a
-/// struct without either, by field name.
+/// struct without either, by field name. `nelem` as for [`init_from_values`].
 ///
 /// # Safety
 /// As [`init_from_values`]; `idx` holds a table.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn table_init(
     l: *mut lua_State,
     tag: c_int,
@@ -239,6 +277,7 @@ pub unsafe fn table_init(
     ty: CTypeId,
     dst: *mut u8,
     size: u64,
+    nelem: Option<u64>,
     idx: c_int,
 ) -> Result<(), String> {
     // SAFETY: caller contract; each rawgeti push is popped before the next; lua_next
@@ -292,7 +331,7 @@ pub unsafe fn table_init(
                 let one_based = lua::lua_type(l, -1) != lua::LUA_TNIL;
                 lua::lua_settop(l, -2);
                 let mut list = Vec::new();
-                members(reg, ty, 0, &mut list, zero_based || one_based);
+                members(reg, ty, 0, &mut list, zero_based || one_based, nelem);
                 if zero_based || one_based {
                     // Table entries beyond the members are ignored, as LuaJIT does.
                     let limit = if union { list.len().min(1) } else { list.len() };

@@ -979,6 +979,8 @@ pub unsafe fn safe_point(l: State, st: &ModuleState) {
 /// What `ffi.new` needs to know about the type before allocating.
 struct NewPlan {
     size: u64,
+    /// Element count of a variable-length type.
+    nelem: Option<u64>,
     align: u32,
     /// First stack index of the initializers.
     first_init: c_int,
@@ -999,7 +1001,7 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
     unsafe {
         let plan = (|| {
             let reg = st.registry.borrow();
-            let (size, first_init) = if reg.is_variable_length(id) {
+            let (size, nelem, first_init) = if reg.is_variable_length(id) {
                 let nelem = match lua::lua_type(l, 2) {
                     lua::LUA_TNUMBER => lua::lua_tonumberx(l, 2, std::ptr::null_mut()),
                     lua::LUA_TNONE | lua::LUA_TNIL => {
@@ -1015,15 +1017,16 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
                 if nelem.is_nan() || nelem < 0.0 {
                     return Err(size_error(function));
                 }
-                (reg.size_of_vla(id, nelem as u64), 3)
+                (reg.size_of_vla(id, nelem as u64), Some(nelem as u64), 3)
             } else {
-                (reg.size_of(id), 2)
+                (reg.size_of(id), None, 2)
             };
             let size = size
                 .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE)
                 .ok_or_else(|| size_error(function))?;
             Ok(NewPlan {
                 size,
+                nelem,
                 align: reg.align_of(id).unwrap_or(1),
                 first_init,
                 metatype: metatype_key(st, &reg, id),
@@ -1040,6 +1043,7 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
             id,
             data,
             plan.size,
+            plan.nelem,
             plan.first_init,
             top,
         );
