@@ -465,10 +465,12 @@ unsafe fn memory_arg(
                         format!("cannot convert '{from}' to '{c_type}'"),
                     ));
                 }
+                // A reference to a member of unknown size (a VLS's trailing `T[?]`, a
+                // flexible `T[]`) has size 0: its extent is unknown, as for a pointer.
                 _ => Memory {
                     address: h.data as usize,
                     limit: (!h.is_ref()).then_some(h.size as usize),
-                    extent: Some(h.size as usize),
+                    extent: (!h.is_ref() || h.size > 0).then_some(h.size as usize),
                 },
             }
         } else {
