@@ -198,6 +198,22 @@ fn layout_error(e: LayoutError, line: u32) -> Error {
     Error::parse(message, line)
 }
 
+/// How many scalar type keywords `decl_spec` counts, and the index of each in its counts
+/// (the order `scalar_type` reads them in).
+const SCALAR_KEYWORDS: usize = 12;
+const K_VOID: usize = 0;
+const K_CHAR: usize = 1;
+const K_SHORT: usize = 2;
+const K_INT: usize = 3;
+const K_LONG: usize = 4;
+const K_SIGNED: usize = 5;
+const K_UNSIGNED: usize = 6;
+const K_FLOAT: usize = 7;
+const K_DOUBLE: usize = 8;
+const K_BOOL: usize = 9;
+const K_COMPLEX: usize = 10;
+const K_INT128: usize = 11;
+
 impl<'s, 'r> Parser<'s, 'r> {
     pub fn new(
         reg: &'r mut Registry,
@@ -535,29 +551,14 @@ impl<'s, 'r> Parser<'s, 'r> {
         let mut base: Option<CTypeId> = None;
         let mut anonymous_record = false;
         // Counts of scalar keywords.
-        let (mut n_void, mut n_char, mut n_short, mut n_int, mut n_long) = (0, 0, 0, 0, 0);
-        let (mut n_signed, mut n_unsigned, mut n_float, mut n_double, mut n_bool) = (0, 0, 0, 0, 0);
-        let (mut n_complex, mut n_int128) = (0, 0);
+        let mut counts = [0u32; SCALAR_KEYWORDS];
         let mut any = false;
         loop {
             let token_kind = self.tok().kind.clone();
             match token_kind {
                 TokKind::Ident => {}
                 TokKind::Param(i) => {
-                    let nothing_yet = base.is_none()
-                        && n_void
-                            + n_char
-                            + n_short
-                            + n_int
-                            + n_long
-                            + n_signed
-                            + n_unsigned
-                            + n_float
-                            + n_double
-                            + n_bool
-                            + n_complex
-                            + n_int128
-                            == 0;
+                    let nothing_yet = base.is_none() && counts.iter().sum::<u32>() == 0;
                     if let (true, Param::Type(id)) = (nothing_yet, self.param(i)?) {
                         if self.reg.try_get(*id).is_none() {
                             return Err(self.err_here(ParseMessage::InvalidCType));
@@ -589,22 +590,22 @@ impl<'s, 'r> Parser<'s, 'r> {
                 "__extension__" | "restrict" | "__restrict" | "__restrict__" | "_Atomic" => {}
                 "const" | "__const" | "__const__" => quals.is_const = true,
                 "volatile" | "__volatile" | "__volatile__" => quals.is_volatile = true,
-                "void" => n_void += 1,
-                "char" => n_char += 1,
-                "short" => n_short += 1,
-                "int" => n_int += 1,
-                "long" => n_long += 1,
-                "signed" | "__signed" | "__signed__" => n_signed += 1,
-                "unsigned" => n_unsigned += 1,
-                "float" => n_float += 1,
-                "double" => n_double += 1,
-                "_Bool" | "bool" => n_bool += 1,
-                "_Complex" | "complex" | "__complex" | "__complex__" => n_complex += 1,
-                "__int128" => n_int128 += 1,
+                "void" => counts[K_VOID] += 1,
+                "char" => counts[K_CHAR] += 1,
+                "short" => counts[K_SHORT] += 1,
+                "int" => counts[K_INT] += 1,
+                "long" => counts[K_LONG] += 1,
+                "signed" | "__signed" | "__signed__" => counts[K_SIGNED] += 1,
+                "unsigned" => counts[K_UNSIGNED] += 1,
+                "float" => counts[K_FLOAT] += 1,
+                "double" => counts[K_DOUBLE] += 1,
+                "_Bool" | "bool" => counts[K_BOOL] += 1,
+                "_Complex" | "complex" | "__complex" | "__complex__" => counts[K_COMPLEX] += 1,
+                "__int128" => counts[K_INT128] += 1,
                 "__int128_t" | "__uint128_t" => {
-                    n_int128 += 1;
+                    counts[K_INT128] += 1;
                     if text == "__uint128_t" {
-                        n_unsigned += 1;
+                        counts[K_UNSIGNED] += 1;
                     }
                 }
                 "struct" | "union" | "enum" => {
@@ -658,19 +659,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 }
                 t if CALLING_CONVENTIONS.contains(&t) => {}
                 _ => {
-                    let scalar_seen = n_void
-                        + n_char
-                        + n_short
-                        + n_int
-                        + n_long
-                        + n_signed
-                        + n_unsigned
-                        + n_float
-                        + n_double
-                        + n_bool
-                        + n_complex
-                        + n_int128
-                        > 0;
+                    let scalar_seen = counts.iter().sum::<u32>() > 0;
                     if base.is_none() && !scalar_seen {
                         if let Some(Symbol::Typedef(id)) = self.reg.symbol(text) {
                             base = Some(*id);
@@ -685,18 +674,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             any = true;
             self.bump();
         }
-        let scalar_count = n_void
-            + n_char
-            + n_short
-            + n_int
-            + n_long
-            + n_signed
-            + n_unsigned
-            + n_float
-            + n_double
-            + n_bool
-            + n_complex
-            + n_int128;
+        let scalar_count = counts.iter().sum::<u32>();
         let base = match base {
             Some(id) => {
                 if scalar_count > 0 {
@@ -712,13 +690,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                     // Implicit int (`const x`, `static y`) is not C99; LuaJIT rejects it.
                     return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
                 }
-                self.scalar_type(
-                    [
-                        n_void, n_char, n_short, n_int, n_long, n_signed, n_unsigned, n_float,
-                        n_double, n_bool, n_complex, n_int128,
-                    ],
-                    start_line,
-                )?
+                self.scalar_type(counts, start_line)?
             }
         };
         let base = self.reg.qualified(base, quals);
@@ -731,7 +703,7 @@ impl<'s, 'r> Parser<'s, 'r> {
     }
 
     /// The builtin type named by counts of scalar keywords, in any order.
-    fn scalar_type(&mut self, counts: [u32; 12], _line: u32) -> PResult<CTypeId> {
+    fn scalar_type(&mut self, counts: [u32; SCALAR_KEYWORDS], _line: u32) -> PResult<CTypeId> {
         let [void, char, short, int, long, signed, unsigned, float, double, bool_, complex, int128] =
             counts;
         let bad = |p: &Self| Err(p.err_here(ParseMessage::InvalidCType));
