@@ -324,9 +324,9 @@ const ERRORS: &[(&str, &str)] = &[
     ("enum { Z = zz };", "unexpected symbol near 'zz'"),
     ("struct {", "declaration specifier expected near '<eof>'"),
     ("char *s = \"abc;", "unfinished string near '\"abc;'"),
-    ("struct s4 { int a : 0; };", "invalid value"),
-    ("struct s5 { int a : 33; };", "invalid value"),
-    ("struct s6 { double d : 3; };", "invalid C type"),
+    ("struct s4 { int a : 0; };", "invalid value near ':'"),
+    ("struct s5 { int a : 33; };", "invalid value near ':'"),
+    ("struct s6 { double d : 3; };", "invalid value near ':'"),
     ("long char c;", "invalid C type near 'c'"),
     (
         "_Static_assert(sizeof(int) == 8, \"int is 4\");",

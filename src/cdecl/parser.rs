@@ -1380,8 +1380,23 @@ impl<'s, 'r> Parser<'s, 'r> {
                 let mut attrs = decl.attrs.clone();
                 if self.accept(":") {
                     let v = self.const_expr()?;
-                    if v.is_negative() || v.bits > 128 {
-                        return Err(self.err_plain(ParseMessage::InvalidValue));
+                    if v.is_negative() || v.bits > crate::ctype::MAX_TYPE_SIZE {
+                        return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
+                    }
+                    // As LuaJIT, near the ':': an integer or bool type, at most its
+                    // width (one bit for bool), zero only without a name.
+                    let t = self.reg.get(ty);
+                    let max = match t.kind {
+                        CTypeKind::Bool => Some(1),
+                        _ if t.is_integer() => self.reg.size_of(ty).map(|s| s * 8),
+                        _ => None,
+                    };
+                    if max.is_none_or(|m| v.bits > m) || (v.bits == 0 && decl.name.is_some()) {
+                        return Err(Error::parse_near(
+                            ParseMessage::InvalidValue,
+                            ":",
+                            self.line(),
+                        ));
                     }
                     bit_width = Some(v.bits as u32);
                     self.trailing_attributes(&mut attrs)?;
@@ -1472,6 +1487,11 @@ impl<'s, 'r> Parser<'s, 'r> {
             let Some(name) = self.name_here() else {
                 return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
             };
+            // As LuaJIT: an enum constant may not reuse any ordinary identifier (a
+            // typedef, function, variable or constant, this enum's included).
+            if self.reg.symbol(&name).is_some() {
+                return Err(self.err_plain(ParseMessage::Redefine(name)));
+            }
             self.bump();
             let mut dummy = Attrs::default();
             self.trailing_attributes(&mut dummy)?;
