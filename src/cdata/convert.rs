@@ -396,6 +396,21 @@ pub unsafe fn c_from_lua(
                 );
                 Ok(())
             }
+            // A number is the real part of a complex (LuaJIT `CCX(C, F)`).
+            lua::LUA_TNUMBER | lua::LUA_TINTEGER if complex_part(reg, ty).is_some() => {
+                let part = complex_part(reg, ty).expect("checked");
+                let re = if lua::lua_type(l, idx) == lua::LUA_TINTEGER {
+                    lua::lua_tointeger64(l, idx, std::ptr::null_mut()) as f64
+                } else {
+                    lua::lua_tonumberx(l, idx, std::ptr::null_mut())
+                };
+                write_complex(dst, part, re, 0.0);
+                Ok(())
+            }
+            lua::LUA_TTABLE if ctx != Context::Cast && complex_part(reg, ty).is_some() => {
+                let part = complex_part(reg, ty).expect("checked");
+                complex_from_table(l, tag, reg, ty, part, dst, idx)
+            }
             lua::LUA_TBOOLEAN if sh.is_number_like() => {
                 let b = lua::lua_toboolean(l, idx) != 0;
                 write_scalar(
@@ -561,6 +576,121 @@ pub unsafe fn c_from_lua(
     }
 }
 
+/// The part size (4 or 8) of a `complex float` or `complex double` type (enums and
+/// qualifiers aside); `None` for anything else, `long double` complex included.
+pub fn complex_part(reg: &Registry, ty: CTypeId) -> Option<u8> {
+    match reg.get(ty).kind {
+        CTypeKind::Complex { size } if size == 8 || size == 16 => Some(size / 2),
+        _ => None,
+    }
+}
+
+/// Writes a complex number of part size `part` at `dst`.
+///
+/// # Safety
+/// `dst` is valid for writing `2 * part` bytes.
+unsafe fn write_complex(dst: *mut u8, part: u8, re: f64, im: f64) {
+    // SAFETY: caller contract.
+    unsafe {
+        memory::write_float(dst, part, re);
+        memory::write_float(dst.add(part as usize), part, im);
+    }
+}
+
+/// Initializes a complex number from the table at `idx` as LuaJIT does (a complex is an
+/// array of two parts): positional from `[0]` or `[1]` up to the first nil, a single part
+/// repeated, more than two an error.
+///
+/// # Safety
+/// As [`c_from_lua`]; `idx` holds a table; `dst` is valid for the complex type.
+unsafe fn complex_from_table(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    ty: CTypeId,
+    part: u8,
+    dst: *mut u8,
+    idx: c_int,
+) -> Result<(), String> {
+    let part_ty = if part == 4 {
+        CTypeId::FLOAT
+    } else {
+        CTypeId::DOUBLE
+    };
+    // SAFETY: caller contract; each rawgeti push is popped before the next.
+    unsafe {
+        if lua::lua_checkstack(l, 2) == 0 {
+            return Err("stack overflow in table initializer".to_string());
+        }
+        let t = lua::lua_absindex(l, idx);
+        let mut parts = [0.0f64; 2];
+        let mut n = 0usize;
+        for i in 0..=3i64 {
+            lua::lua_rawgeti(l, t, i);
+            if lua::lua_type(l, -1) == lua::LUA_TNIL {
+                lua::lua_settop(l, -2);
+                if i == 0 {
+                    continue;
+                }
+                break;
+            }
+            if n == 2 {
+                lua::lua_settop(l, -2);
+                return Err(Error::TooManyInitializers { ty: reg.c_name(ty) }.to_string());
+            }
+            let mut scratch = [0u8; 8];
+            let r = c_from_lua(
+                l,
+                tag,
+                reg,
+                part_ty,
+                scratch.as_mut_ptr(),
+                part as u64,
+                -1,
+                Context::Init,
+            );
+            lua::lua_settop(l, -2);
+            r?;
+            parts[n] = memory::read_float(scratch.as_ptr(), part);
+            n += 1;
+        }
+        if n == 1 {
+            parts[1] = parts[0];
+        }
+        write_complex(dst, part, parts[0], parts[1]);
+    }
+    Ok(())
+}
+
+/// The element count at `idx` for a VLA/VLS (`ffi.new`, `ffi.sizeof`): a number, or an
+/// integer or floating-point cdata as LuaJIT converts it; `None` for anything else.
+///
+/// # Safety
+/// `l` live, `idx` valid.
+pub unsafe fn count_value(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    idx: c_int,
+) -> Option<f64> {
+    // SAFETY: caller contract; the stack is only inspected.
+    unsafe {
+        match lua::lua_type(l, idx) {
+            lua::LUA_TNUMBER => Some(lua::lua_tonumberx(l, idx, std::ptr::null_mut())),
+            lua::LUA_TINTEGER => Some(lua::lua_tointeger64(l, idx, std::ptr::null_mut()) as f64),
+            _ => {
+                let h = object::to_cdata(l, tag, idx)?;
+                match shape(reg, h.ty) {
+                    sh @ (Shape::Int { .. } | Shape::Float { .. }) => {
+                        read_scalar(h.data, sh).map(Scalar::as_f64)
+                    }
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
 /// `float[3]` or a struct of exactly three floats: what a Luau vector converts to.
 fn is_three_floats(reg: &Registry, ty: CTypeId, sh: Shape) -> bool {
     let is_float = |id: CTypeId| matches!(reg.get(id).kind, CTypeKind::Float { size: 4 });
@@ -661,6 +791,37 @@ pub unsafe fn c_from_c(
                     return fail();
                 }
                 memory::write_address(dst, src.data as usize);
+                Ok(())
+            }
+            // Complex numbers (LuaJIT `CCX(_, C)`, `CCX(C, _)`): a number takes the real
+            // part (a bool does not convert, as in LuaJIT), a complex gets a zero
+            // imaginary part from a number, complex types convert part by part.
+            (Shape::Int { .. } | Shape::Float { .. }, Shape::Other)
+                if complex_part(reg, src.ty).is_some() =>
+            {
+                let part = complex_part(reg, src.ty).expect("checked");
+                let re = memory::read_float(src.data, part);
+                write_scalar(dst, to, Scalar::Float(re));
+                Ok(())
+            }
+            (Shape::Other, Shape::Int { .. } | Shape::Float { .. })
+                if complex_part(reg, ty).is_some() =>
+            {
+                let part = complex_part(reg, ty).expect("checked");
+                let re = read_scalar(src.data, from).expect("number").as_f64();
+                write_complex(dst, part, re, 0.0);
+                Ok(())
+            }
+            (Shape::Other, Shape::Other)
+                if complex_part(reg, ty).is_some() && complex_part(reg, src.ty).is_some() =>
+            {
+                let (to_part, from_part) = (
+                    complex_part(reg, ty).expect("checked"),
+                    complex_part(reg, src.ty).expect("checked"),
+                );
+                let re = memory::read_float(src.data, from_part);
+                let im = memory::read_float(src.data.add(from_part as usize), from_part);
+                write_complex(dst, to_part, re, im);
                 Ok(())
             }
             (Shape::Array { .. } | Shape::Record | Shape::Other, _)

@@ -3,7 +3,7 @@
 //! path never touches the registry. Struct fields, transparent anonymous members,
 //! bitfields and `p.x` through a pointer to a struct (LuaJIT "Indexing a cdata object").
 
-use super::convert::{shape, Access, Shape};
+use super::convert::{complex_part, shape, Access, Shape};
 use crate::ctype::{CTypeId, Registry};
 use crate::error::Error;
 use std::cell::Cell;
@@ -23,6 +23,9 @@ pub struct ElementPlan {
     pub access: Access,
     pub elem_size: u64,
     pub through_pointer: bool,
+    /// The cdata is a complex number: `[0]` and `[1]` are its parts, read-only, and the
+    /// plan is not cached.
+    pub complex_parts: bool,
 }
 
 const CACHE_SLOTS: usize = 512;
@@ -84,6 +87,28 @@ impl FieldCache {
 /// Resolves `cd.name` for a cdata of type `ty`: a member of the struct/union, or of the
 /// struct a pointer points to. `Err` carries LuaJIT's message.
 pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPlan, String> {
+    if let Some(part) = complex_part(reg, ty) {
+        // A complex number's `re` and `im` are read-only (LuaJIT "Indexing a cdata
+        // object").
+        let offset = match name {
+            "re" => 0,
+            "im" => part as u64,
+            _ => {
+                return Err(Error::NoMember {
+                    ty: reg.c_name(ty),
+                    name: name.to_string(),
+                }
+                .to_string())
+            }
+        };
+        let mut access = Access::of(reg, part_type(part));
+        access.is_const = true;
+        return Ok(FieldPlan {
+            access,
+            offset,
+            through_pointer: false,
+        });
+    }
     let (record, through_pointer) = match shape(reg, ty) {
         Shape::Record => (ty, false),
         Shape::Pointer { target } if shape(reg, target) == Shape::Record => (target, true),
@@ -116,6 +141,16 @@ pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPla
 
 /// Resolves `cd[i]` for a cdata of type `ty`: an array or a pointer.
 pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, String> {
+    if let Some(part) = complex_part(reg, ty) {
+        let mut access = Access::of(reg, part_type(part));
+        access.is_const = true;
+        return Ok(ElementPlan {
+            access,
+            elem_size: part as u64,
+            through_pointer: false,
+            complex_parts: true,
+        });
+    }
     let (elem, through_pointer) = match shape(reg, ty) {
         Shape::Array { elem, .. } => (elem, false),
         Shape::Pointer { target } => (target, true),
@@ -134,5 +169,15 @@ pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, Strin
         access: Access::of(reg, elem),
         elem_size,
         through_pointer,
+        complex_parts: false,
     })
+}
+
+/// The part type of a complex number whose parts are `part` bytes.
+fn part_type(part: u8) -> CTypeId {
+    if part == 4 {
+        CTypeId::FLOAT
+    } else {
+        CTypeId::DOUBLE
+    }
 }

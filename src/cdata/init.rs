@@ -3,9 +3,8 @@
 //! Only reads the stack (no allocation), so the registry may stay borrowed.
 
 use super::convert::{self, bitfield_from_lua, c_from_lua, shape, Access, Context, Shape};
-use super::memory;
 use super::object;
-use crate::ctype::{CTypeId, CTypeKind, Registry, TagKind};
+use crate::ctype::{CTypeId, Registry, TagKind};
 use crate::error::Error;
 use mlua::ffi::{self as lua, lua_State};
 use std::ffi::c_int;
@@ -232,28 +231,26 @@ pub unsafe fn init_from_values(
                 }
                 Ok(())
             }
-            Shape::Other
-                if matches!(reg.get(ty).kind, CTypeKind::Complex { .. }) && !single_same_type =>
-            {
-                // A complex number from its real and imaginary parts.
-                let CTypeKind::Complex { size: csize } = reg.get(ty).kind else {
-                    return Err(too_many(reg, ty));
+            Shape::Other if count == 2 && convert::complex_part(reg, ty).is_some() => {
+                // A complex number from its real and imaginary parts, each converted as
+                // a value of the part type (LuaJIT `cconv_array_init`).
+                let part = convert::complex_part(reg, ty).expect("checked");
+                let part_ty = if part == 4 {
+                    CTypeId::FLOAT
+                } else {
+                    CTypeId::DOUBLE
                 };
-                if count > 2 {
-                    return Err(too_many(reg, ty));
-                }
-                for i in 0..count {
-                    let part = first + i as c_int;
-                    if lua::lua_type(l, part) != lua::LUA_TNUMBER {
-                        let from = convert::lua_type_name(l, tag, reg, part);
-                        return Err(Error::CannotConvert {
-                            from,
-                            to: reg.c_name(ty),
-                        }
-                        .to_string());
-                    }
-                    let v = lua::lua_tonumberx(l, part, std::ptr::null_mut());
-                    memory::write_float(dst.add((i * csize as u64 / 2) as usize), csize / 2, v);
+                for i in 0..2usize {
+                    c_from_lua(
+                        l,
+                        tag,
+                        reg,
+                        part_ty,
+                        dst.add(i * part as usize),
+                        part as u64,
+                        first + i as c_int,
+                        Context::Init,
+                    )?;
                 }
                 Ok(())
             }

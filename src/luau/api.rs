@@ -192,7 +192,9 @@ unsafe extern "C-unwind" fn ffi_sizeof(l: State) -> c_int {
         // SAFETY: argument 2 is only inspected.
         let nelem = unsafe {
             match lua::lua_type(l, 2) {
-                lua::LUA_TNUMBER => lua::lua_tonumberx(l, 2, std::ptr::null_mut()),
+                _ if convert::count_value(l, st.cdata_tag.get(), &registry, 2).is_some() => {
+                    convert::count_value(l, st.cdata_tag.get(), &registry, 2).expect("checked")
+                }
                 lua::LUA_TNONE | lua::LUA_TNIL => {
                     return Err(bad_argument(2, "sizeof", "value expected"))
                 }
@@ -207,8 +209,11 @@ unsafe extern "C-unwind" fn ffi_sizeof(l: State) -> c_int {
             }
         };
         // C conversion of a number to an element count: truncate toward zero.
+        // As LuaJIT, a size past the largest object is unknown.
         Ok(if nelem >= 0.0 {
-            registry.size_of_vla(id, nelem as u64)
+            registry
+                .size_of_vla(id, nelem as u64)
+                .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE)
         } else {
             None
         })
@@ -579,7 +584,32 @@ unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
         let st = ModuleState::of_call(l);
         let result = (|| {
             let memory = memory_arg(l, st, 1, "string", "const char *", true)?;
-            let len = match length_arg(l, st, 2, "string")? {
+            let length = length_arg(l, st, 2, "string")?;
+            if length.is_none() {
+                // As LuaJIT: without a length the argument converts to `const char *`
+                // (with one, to `const void *`), so a pointer to or array of anything
+                // but bytes is refused.
+                if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) {
+                    let reg = st.registry.borrow();
+                    let bytes = match convert::shape(&reg, h.ty) {
+                        Shape::Pointer { target: t } | Shape::Array { elem: t, .. } => matches!(
+                            reg.get(t).kind,
+                            crate::ctype::CTypeKind::Void
+                                | crate::ctype::CTypeKind::Int { size: 1, .. }
+                        ),
+                        _ => false,
+                    };
+                    if !bytes {
+                        let from = reg.c_name(h.ty);
+                        return Err(bad_argument(
+                            1,
+                            "string",
+                            format!("cannot convert '{from}' to 'const char *'"),
+                        ));
+                    }
+                }
+            }
+            let len = match length {
                 Some(n) if n < 0 => return Err(Error::StringLengthOverflow.to_string()),
                 Some(n) => {
                     check_bounds(n as usize, &memory, "source")?;
@@ -615,7 +645,7 @@ unsafe extern "C-unwind" fn ffi_copy(l: State) -> c_int {
                     n
                 }
                 None if lua::lua_type(l, 2) == lua::LUA_TSTRING => src.extent.unwrap_or(0) + 1,
-                None => return Err(bad_argument(3, "copy", "number expected, got no value")),
+                None => return Err(bad_argument(3, "copy", "value expected")),
             };
             check_bounds(len, &dst, "destination")?;
             Ok((dst.address, src.address, len))
@@ -636,13 +666,18 @@ unsafe extern "C-unwind" fn ffi_fill(l: State) -> c_int {
             let len = match length_arg(l, st, 2, "fill")? {
                 Some(n) if n < 0 => return Err(bad_argument(2, "fill", "negative length")),
                 Some(n) => n as usize,
-                None => return Err(bad_argument(2, "fill", "number expected, got no value")),
+                None => return Err(bad_argument(2, "fill", "value expected")),
             };
             check_bounds(len, &dst, "destination")?;
+            // As LuaJIT, the byte is any value that converts to `int`: a number, a
+            // number cdata or a boolean.
+            let tag = st.cdata_tag.get();
             let byte = match lua::lua_type(l, 3) {
                 lua::LUA_TNONE | lua::LUA_TNIL => 0u8,
-                lua::LUA_TNUMBER => {
-                    convert::f64_to_i64(lua::lua_tonumberx(l, 3, std::ptr::null_mut())) as u8
+                lua::LUA_TBOOLEAN => lua::lua_toboolean(l, 3) as u8,
+                _ if convert::count_value(l, tag, &st.registry.borrow(), 3).is_some() => {
+                    let n = convert::count_value(l, tag, &st.registry.borrow(), 3);
+                    convert::f64_to_i64(n.expect("checked")) as u8
                 }
                 _ => {
                     let got = stack::type_name(l, 3);

@@ -310,11 +310,18 @@ unsafe fn element(
         Some(plan) => plan,
         None => {
             let plan = resolve_element(&st.registry.borrow(), ty)?;
-            st.field_cache.put_element(ty, plan);
+            if !plan.complex_parts {
+                st.field_cache.put_element(ty, plan);
+            }
             plan
         }
     };
-    if !plan.through_pointer && !in_bounds(index, plan.elem_size, bytes) {
+    let outside = if plan.complex_parts {
+        !(0..=1).contains(&index)
+    } else {
+        !plan.through_pointer && !in_bounds(index, plan.elem_size, bytes)
+    };
+    if outside {
         return Err(Error::IndexOutOfBounds {
             index,
             ty: st.registry.borrow().c_name(ty),
@@ -742,6 +749,16 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
     // SAFETY: the cdata's data holds an object of its type (scalars read within size).
     unsafe {
         match (sh, &reg.get(h.ty).kind) {
+            // As LuaJIT: an enum prints its value (`cdata<enum e>: 1`), a 32-bit one
+            // as a signed `int`.
+            (Shape::Int { size, signed }, CTypeKind::Enum(_)) if !h.is_ref() => {
+                let value = if size == 4 {
+                    memory::read_int(h.data, 4, true)
+                } else {
+                    memory::read_int(h.data, size, signed)
+                };
+                format!("cdata<{}>: {}", reg.c_name(h.ty), value)
+            }
             (Shape::Int { size: 8, signed }, _) if reg.enumeration(h.ty).is_none() => {
                 if signed {
                     format!("{}LL", memory::read_int(h.data, 8, true))
@@ -753,11 +770,24 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
                 let half = *size / 2;
                 let re = memory::read_float(h.data, half);
                 let im = memory::read_float(h.data.add(half as usize), half);
+                // As LuaJIT: the sign bit decides (`1-0i`), and the suffix is `I` after
+                // a letter (`1+infI`, `nan+nanI`).
+                let im_text = number_text(im.abs());
+                let suffix = if im_text.ends_with(|c: char| c.is_ascii_alphabetic()) {
+                    "I"
+                } else {
+                    "i"
+                };
                 format!(
-                    "{}{}{}i",
+                    "{}{}{}{}",
                     number_text(re),
-                    if im >= 0.0 || im.is_nan() { "+" } else { "-" },
-                    number_text(im.abs())
+                    if !im.is_sign_negative() || im.is_nan() {
+                        "+"
+                    } else {
+                        "-"
+                    },
+                    im_text,
+                    suffix
                 )
             }
             (Shape::Pointer { .. }, _) if !h.is_ref() => {
@@ -1002,8 +1032,11 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
         let plan = (|| {
             let reg = st.registry.borrow();
             let (size, nelem, first_init) = if reg.is_variable_length(id) {
+                let tag = st.cdata_tag.get();
                 let nelem = match lua::lua_type(l, 2) {
-                    lua::LUA_TNUMBER => lua::lua_tonumberx(l, 2, std::ptr::null_mut()),
+                    _ if convert::count_value(l, tag, &reg, 2).is_some() => {
+                        convert::count_value(l, tag, &reg, 2).expect("checked")
+                    }
                     lua::LUA_TNONE | lua::LUA_TNIL => {
                         return Err(format!("bad argument #2 to '{function}' (value expected)"))
                     }
