@@ -160,6 +160,10 @@ fn is_keyword(text: &str) -> bool {
             | "static_assert"
             | "_Noreturn"
             | "__int128"
+            | "__int8"
+            | "__int16"
+            | "__int32"
+            | "__int64"
             | "__int128_t"
             | "__uint128_t"
             | "_Alignas"
@@ -389,7 +393,18 @@ impl<'s, 'r> Parser<'s, 'r> {
     pub(super) fn type_name(&mut self) -> PResult<CTypeId> {
         let spec = self.decl_spec(false)?;
         let decl = self.declarator(DeclaratorKind::Abstract)?;
-        self.build_type(&spec, &decl)
+        let ty = self.build_type(&spec, &decl)?;
+        // `int __attribute__((aligned(8)))` keeps its alignment, as in a typedef.
+        let align = if decl.attrs.align != 0 {
+            decl.attrs.align
+        } else {
+            spec.attrs.align
+        };
+        Ok(if align != 0 {
+            self.reg.with_alignment(ty, align)
+        } else {
+            ty
+        })
     }
 
     fn pragma(&mut self, op: PackOp) -> PResult<()> {
@@ -602,6 +617,11 @@ impl<'s, 'r> Parser<'s, 'r> {
                 "_Bool" | "bool" => counts[K_BOOL] += 1,
                 "_Complex" | "complex" | "__complex" | "__complex__" => counts[K_COMPLEX] += 1,
                 "__int128" => counts[K_INT128] += 1,
+                // MSVC's sized integers, as LuaJIT: `unsigned __int64` is `uint64_t`.
+                "__int8" => counts[K_CHAR] += 1,
+                "__int16" => counts[K_SHORT] += 1,
+                "__int32" => counts[K_INT] += 1,
+                "__int64" => counts[K_LONG] += 2,
                 "__int128_t" | "__uint128_t" => {
                     counts[K_INT128] += 1;
                     if text == "__uint128_t" {

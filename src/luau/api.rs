@@ -228,11 +228,12 @@ unsafe extern "C-unwind" fn ffi_alignof(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
-    let result =
-        unsafe { ctype_arg(l, st, 1, "alignof", 0) }.map(|id| st.registry.borrow().align_of(id));
+    let result = unsafe { ctype_arg(l, st, 1, "alignof", 0) }
+        .map(|id| st.registry.borrow().align_of(id).unwrap_or(1));
     // SAFETY: only `result` is live and it is consumed.
     let align = unsafe { stack::ok_or_raise(l, result) };
-    push_optional_number(l, align.map(f64::from))
+    // As LuaJIT: void, functions and incomplete types have alignment 1.
+    push_optional_number(l, Some(f64::from(align)))
 }
 
 /// `ffi.offsetof(ct, field)`: the field's offset, plus bit position and size for a
