@@ -433,13 +433,18 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
             Err(message) => message,
         };
         if push_metamethod(l, st, 1, c"__index") {
-            drop(failure);
             if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
+                drop(failure);
                 return call_with(l, &[1, 2]).min(1);
             }
             lua::lua_pushvalue(l, 2);
             lua::lua_gettable(l, -2);
-            return 1;
+            // As LuaJIT: a key the `__index` table does not have is the cdata's error
+            // (`'struct s' has no member named 'k'`), not nil.
+            if lua::lua_type(l, -1) != lua::LUA_TNIL {
+                drop(failure);
+                return 1;
+            }
         }
         stack::raise(l, failure)
     }
