@@ -59,12 +59,9 @@ pub fn abi(param: &str) -> bool {
         "be" => cfg!(target_endian = "big"),
         // Every target this crate builds for has a hardware FPU.
         "fpu" => true,
-        // Hard-float calling convention: LuaJIT reports it on ARM/MIPS/PPC targets
-        // that pass floats in FP registers; x86 and x64 report false.
-        "hardfp" => cfg!(any(
-            target_arch = "aarch64",
-            all(target_arch = "arm", target_abi = "eabihf")
-        )),
+        // LuaJIT answers `hardfp` on every target whose ABI is not soft-float
+        // (`#if LJ_ABI_SOFTFP ... #else "hardfp"`): x64 and arm64 included.
+        "hardfp" => !cfg!(all(target_arch = "arm", not(target_abi = "eabihf"))),
         "softfp" => cfg!(all(target_arch = "arm", not(target_abi = "eabihf"))),
         "eabi" => cfg!(target_arch = "arm"),
         "win" => cfg!(windows),

@@ -104,6 +104,13 @@ unsafe fn set_string(l: State, t: c_int, name: &CStr, value: &str) {
 
 /// `ffi.abi(param)`: true when the target has the ABI property, false otherwise.
 unsafe extern "C-unwind" fn ffi_abi(l: State) -> c_int {
+    // As LuaJIT, a number is its string form (and names no parameter).
+    // SAFETY: called by Luau with a live state; argument 1 is only inspected.
+    if unsafe { lua::lua_type(l, 1) } == lua::LUA_TNUMBER {
+        // SAFETY: one free slot is guaranteed to a lua_CFunction.
+        unsafe { lua::lua_pushboolean(l, 0) };
+        return 1;
+    }
     // SAFETY: called by Luau with a live state; argument 1 is only read.
     let answer = match unsafe { stack::to_bytes(l, 1) } {
         Some(param) => Ok(std::str::from_utf8(param).is_ok_and(platform::abi)),

@@ -223,12 +223,14 @@ unsafe fn locate(
                 lua::lua_tointeger64(l, 2, std::ptr::null_mut()),
             ),
             _ => {
+                // An integer cdata is an index (LuaJIT: not a bool, not a float); a type
+                // that has no elements names the key's C type in its error.
                 if let Some(key) = object::to_cdata(l, st.cdata_tag.get(), 2) {
                     let sh = convert::shape(&st.registry.borrow(), key.ty);
-                    if let (Shape::Int { .. } | Shape::Bool, Some(v)) =
-                        (sh, convert::read_scalar(key.data, sh))
-                    {
-                        return element(st, ty, data, bytes, v.as_i64());
+                    if let (Shape::Int { .. }, Some(v)) = (sh, convert::read_scalar(key.data, sh)) {
+                        if resolve_element(&st.registry.borrow(), ty).is_ok() {
+                            return element(st, ty, data, bytes, v.as_i64());
+                        }
                     }
                 }
                 let reg = st.registry.borrow();
