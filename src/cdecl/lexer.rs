@@ -303,10 +303,11 @@ impl<'s> Lexer<'s> {
         let (digits, suffix) = lower.split_at(digits_end);
         let (radix, digits) = if is_hex {
             (16, &digits[2..])
+        } else if let Some(bin) = digits.strip_prefix("0b") {
+            // Before octal, which would take `0b101` for a malformed `0...`.
+            (2, bin)
         } else if digits.len() > 1 && digits.starts_with('0') {
             (8, &digits[1..])
-        } else if let Some(bin) = digits.strip_prefix("0b") {
-            (2, bin)
         } else {
             (10, digits)
         };

@@ -374,8 +374,10 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// `cdef`: declarations up to the end of the text.
     pub fn declarations(&mut self) -> PResult<()> {
+        let mut first = true;
         while self.tok().kind != TokKind::Eof {
-            self.external_declaration()?;
+            self.external_declaration(first)?;
+            first = false;
         }
         Ok(())
     }
@@ -447,7 +449,9 @@ impl<'s, 'r> Parser<'s, 'r> {
         Ok(())
     }
 
-    fn external_declaration(&mut self) -> PResult<()> {
+    /// One declaration; `single` when it is the first of the cdef, which (as in LuaJIT)
+    /// may omit its ';' if nothing follows.
+    fn external_declaration(&mut self, single: bool) -> PResult<()> {
         if let TokKind::Pragma(op) = &self.tok().kind {
             return self.pragma(op.clone());
         }
@@ -459,7 +463,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             return self.expect(";");
         }
         let spec = self.decl_spec(true)?;
-        if self.accept(";") {
+        if self.accept(";") || (single && self.tok().kind == TokKind::Eof) {
             return Ok(());
         }
         loop {
@@ -508,6 +512,9 @@ impl<'s, 'r> Parser<'s, 'r> {
             }
             if self.accept(",") {
                 continue;
+            }
+            if single && self.tok().kind == TokKind::Eof {
+                return Ok(());
             }
             return self.expect(";");
         }
@@ -1387,6 +1394,18 @@ impl<'s, 'r> Parser<'s, 'r> {
                 continue;
             }
             loop {
+                // As LuaJIT (and C), a flexible `T[]` or variable `T[?]` member is last.
+                if fields.last().is_some_and(|f| {
+                    matches!(
+                        self.reg.get(f.ty).kind,
+                        CTypeKind::Array {
+                            len: ArrayLen::Unsized | ArrayLen::Variable,
+                            ..
+                        }
+                    )
+                }) {
+                    return Err(self.err_here(ParseMessage::Expected("}".into())));
+                }
                 let decl = if self.is_punct(":") {
                     Declarator::default()
                 } else {
