@@ -38,6 +38,19 @@ pub(crate) fn preserved<R>(call: impl FnOnce() -> R) -> R {
     })
 }
 
+/// As [`preserved`], with the saved value kept in `saved` rather than in this thread's
+/// slot (no thread-local lookup; for callers that keep errno per Luau state).
+#[inline(always)]
+pub(crate) fn preserved_in<R>(saved: &Cell<c_int>, call: impl FnOnce() -> R) -> R {
+    let errno = errno_location();
+    // SAFETY: `errno` is this thread's errno, valid for the thread's lifetime.
+    unsafe { errno.write(saved.get()) };
+    let result = call();
+    // SAFETY: as above; read right after the call, before anything else runs.
+    saved.set(unsafe { errno.read() });
+    result
+}
+
 /// errno as saved right after the last C call on this thread (`ffi.errno()`).
 pub fn saved_errno() -> c_int {
     SAVED_ERRNO.with(|saved| saved.get())

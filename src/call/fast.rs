@@ -12,7 +12,8 @@
 //! the reader narrows integers to the declared width and takes a `float` from the low 32
 //! bits. Variadic functions never take this path (x86-64 needs `%al` set for them).
 
-use std::ffi::c_void;
+use std::cell::Cell;
+use std::ffi::{c_int, c_void};
 
 use super::class::ValueClass;
 
@@ -89,8 +90,10 @@ impl FastShape {
     }
 }
 
-/// [`call`] with errno put back before and saved after, as every C call of the module
-/// does (see `Signature::call`); for callers that build the register image themselves.
+/// [`call`] with errno put back from `saved` before and saved into it right after, as
+/// every C call of the module does (see `Signature::call`); for callers that build the
+/// register image themselves and keep the saved errno themselves (per Luau state: no
+/// thread-local lookup on the hot path).
 ///
 /// # Safety
 /// As [`call`].
@@ -99,9 +102,10 @@ pub unsafe fn call_preserving_errno(
     shape: FastShape,
     function: *const c_void,
     image: &[u64; 8],
+    saved: &Cell<c_int>,
 ) -> u64 {
     // SAFETY: forwarded caller contract.
-    super::errno::preserved(|| unsafe { call(shape, function, image) })
+    super::errno::preserved_in(saved, || unsafe { call(shape, function, image) })
 }
 
 /// Bits of a float slot as the `f64` the register carries.

@@ -337,6 +337,10 @@ impl Signature {
         );
         // SAFETY: as above.
         errno::preserved(|| unsafe { ffi_call(cif, Some(entry), ret, args) });
+        // libffi's x86-64 `ffi_call` replaces the `avalue` entries of structs over 16
+        // bytes with pointers to copies in its own (now dead) stack frame; put ours back,
+        // or the next call through this reused frame writes below the stack pointer.
+        frame.reset_arg_ptrs();
     }
 
     /// Callers extend arguments narrower than 32 bits; the frame may hold only their C
@@ -388,6 +392,15 @@ impl Drop for FrameGuard<'_> {
 }
 
 impl CallFrame {
+    /// Points every `avalue` entry at its argument's slot in `storage` again.
+    fn reset_arg_ptrs(&mut self) {
+        let base = self.storage.as_mut_ptr().cast::<u8>();
+        for (ptr, &offset) in self.arg_ptrs.iter_mut().zip(self.arg_offsets.iter()) {
+            // SAFETY: every offset lies inside `storage` (as in `new_frame`).
+            *ptr = unsafe { base.add(offset as usize) }.cast::<c_void>();
+        }
+    }
+
     /// Where argument `i`'s C value goes (as many bytes as its type, suitably aligned;
     /// a struct by value is copied here).
     #[inline]

@@ -18,7 +18,7 @@ use crate::cdata::{memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
 use mlua::ffi as lua;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::{HashMap, HashSet};
 use std::ffi::c_int;
 use std::rc::Rc;
@@ -33,9 +33,16 @@ pub struct CallState {
     pub cif: RefCell<CifCache>,
     /// Call plans by cdata type id (a function type, or a pointer to one). Plans are
     /// leaked: they live as long as the state, so the hot path holds no reference count.
-    plans: RefCell<Vec<Option<&'static CallPlan>>>,
+    /// Only [`CallState::plan`] and [`CallState::remember`] touch the vector, each
+    /// without calling out while it is borrowed, so no borrow flag is needed.
+    plans: UnsafeCell<Vec<Option<&'static CallPlan>>>,
     /// FFI calls in progress (nested through callbacks).
     pub depth: Cell<u32>,
+    /// errno as saved right after the last C call of this state (`ffi.errno`); put back
+    /// right before the next one. Kept here rather than per thread so the hot path has
+    /// no thread-local lookup; [`signature_call`] hands it to the `call` module's
+    /// per-thread slot around calls through a [`Signature`].
+    errno: Cell<c_int>,
     /// Every callback of this state.
     pub callbacks: CallbackTable,
     /// Set once the first callback exists: calls check for pending callback errors.
@@ -94,17 +101,94 @@ enum RetConv {
 /// a register image on the Rust stack, with no frame and no registry.
 struct Quick {
     shape: FastShape,
-    /// Per parameter: its register slot and class.
+    /// Per parameter: its register slot and conversions.
     slots: Box<[QuickArg]>,
-    ret_class: ValueClass,
+    ret: QuickRet,
 }
 
 #[derive(Clone, Copy)]
 struct QuickArg {
     slot: u8,
+    /// How a Luau number becomes the register bits (decided once, from the class).
+    number: QuickNumber,
     class: ValueClass,
     conv: ArgConv,
     ty: CTypeId,
+}
+
+/// A Luau number as the register bits of one parameter: [`register_bits`] with the class
+/// match done at plan time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QuickNumber {
+    F64,
+    F32,
+    /// An integer: `n as i64`, then sign-extended from its low `64 - shift` bits.
+    Signed(u8),
+    /// An integer: `n as i64`, then zero-extended from its low `64 - shift` bits.
+    Unsigned(u8),
+    /// `uint64_t`: `n as u64`.
+    U64,
+    /// Not taken from a number here (a pointer): the general path decides.
+    Never,
+}
+
+/// The result of a quick call as pushed to Luau (the class match done at plan time).
+#[derive(Clone, Copy)]
+enum QuickRet {
+    Void,
+    Bool,
+    F32,
+    F64,
+    /// An integer of `64 - shift` bits, sign-extended, as a Luau number.
+    Signed(u8),
+    /// An integer of `64 - shift` bits, zero-extended, as a Luau number.
+    Unsigned(u8),
+    /// A 64-bit integer or a pointer: a new scalar cdata of this type.
+    Boxed(CTypeId),
+}
+
+impl QuickNumber {
+    fn of(conv: ArgConv, class: ValueClass) -> QuickNumber {
+        match (conv, class) {
+            (ArgConv::Number | ArgConv::Int64, ValueClass::F64) => QuickNumber::F64,
+            (ArgConv::Number | ArgConv::Int64, ValueClass::F32) => QuickNumber::F32,
+            (ArgConv::Number | ArgConv::Int64, ValueClass::U64) => QuickNumber::U64,
+            (ArgConv::Number | ArgConv::Int64, class) => match extension(class) {
+                (true, shift) => QuickNumber::Signed(shift),
+                (false, shift) => QuickNumber::Unsigned(shift),
+            },
+            _ => QuickNumber::Never,
+        }
+    }
+
+    /// The register bits of `n`; equal to `register_bits(class, n)` for the class this
+    /// was made from.
+    #[inline(always)]
+    fn bits(self, n: f64) -> u64 {
+        match self {
+            QuickNumber::F64 => n.to_bits(),
+            QuickNumber::F32 => u64::from((n as f32).to_bits()),
+            QuickNumber::Signed(shift) => (((n as i64 as u64) << shift) as i64 >> shift) as u64,
+            QuickNumber::Unsigned(shift) => ((n as i64 as u64) << shift) >> shift,
+            QuickNumber::U64 => n as u64,
+            QuickNumber::Never => 0,
+        }
+    }
+}
+
+/// How [`ValueClass::extend_integer`] extends `class`: (signed, 64 - width). A `bool`
+/// never reaches here (its parameters are `ArgConv::General`, its results `Bool`);
+/// 64-bit classes and pointers are left as they are (shift 0).
+fn extension(class: ValueClass) -> (bool, u8) {
+    match class {
+        ValueClass::I8 => (true, 56),
+        ValueClass::U8 | ValueClass::Bool => (false, 56),
+        ValueClass::I16 => (true, 48),
+        ValueClass::U16 => (false, 48),
+        ValueClass::I32 => (true, 32),
+        ValueClass::U32 => (false, 32),
+        _ => (true, 0),
+    }
 }
 
 /// Everything a call of one cdata type needs, computed once.
@@ -135,13 +219,18 @@ enum Outcome {
 }
 
 impl CallState {
-    #[inline]
+    #[inline(always)]
     fn plan(&self, ty: CTypeId) -> Option<&'static CallPlan> {
-        self.plans.borrow().get(ty.0 as usize).copied().flatten()
+        // SAFETY: the state is used by one thread at a time (it is not Sync) and this
+        // shared borrow ends before anything else runs; `remember` is the only writer
+        // and is never active at the same time (neither calls out while borrowing).
+        let plans = unsafe { &*self.plans.get() };
+        plans.get(ty.0 as usize).copied().flatten()
     }
 
     fn remember(&self, ty: CTypeId, plan: &'static CallPlan) {
-        let mut plans = self.plans.borrow_mut();
+        // SAFETY: as in `plan`: no other borrow of the vector is live while this runs.
+        let plans = unsafe { &mut *self.plans.get() };
         let index = ty.0 as usize;
         if plans.len() <= index {
             plans.resize(index + 1, None);
@@ -236,16 +325,25 @@ fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Q
         .enumerate()
         .map(|(i, slot)| QuickArg {
             slot: slot as u8,
+            number: QuickNumber::of(args[i], classes[i]),
             class: classes[i],
             conv: args[i],
             ty: signature.arg_type(i),
         })
         .collect();
-    Some(Quick {
-        shape,
-        slots,
-        ret_class: signature.ret_class(),
-    })
+    let ret_class = signature.ret_class();
+    let ret = match ret {
+        RetConv::Void => QuickRet::Void,
+        RetConv::Bool => QuickRet::Bool,
+        RetConv::Float if ret_class == ValueClass::F32 => QuickRet::F32,
+        RetConv::Float => QuickRet::F64,
+        RetConv::Boxed(ty) => QuickRet::Boxed(ty),
+        _ => match extension(ret_class) {
+            (true, shift) => QuickRet::Signed(shift),
+            (false, shift) => QuickRet::Unsigned(shift),
+        },
+    };
+    Some(Quick { shape, slots, ret })
 }
 
 /// A Luau number as the register bits of a parameter of `class` (C's conversion).
@@ -259,50 +357,76 @@ fn register_bits(class: ValueClass, n: f64) -> u64 {
     }
 }
 
-/// The quick path of [`call`]: `None` when an argument is not a number (the general
-/// path converts it, or names it in an error).
+/// The quick path of [`call`]: converts the arguments, calls, checks for callback
+/// errors and pushes the result. `None` (nothing pushed, nothing called) when an
+/// argument is not a value the direct cases take (the general path converts it, or names
+/// it in an error).
 ///
 /// # Safety
-/// `l` live inside `__call`; `address` is a C function of the quick plan's signature.
+/// `l` live inside `__call` with exactly the plan's arguments after the cdata; `address`
+/// is a C function of the quick plan's signature; nothing with a destructor is live.
 #[inline(always)]
 unsafe fn call_quick(
     l: State,
     st: &ModuleState,
+    tag: c_int,
     quick: &Quick,
-    ret: RetConv,
     address: usize,
-) -> Option<Outcome> {
+) -> Option<c_int> {
     let mut image = [0u64; 8];
-    let tag = st.cdata_tag.get();
-    for (k, arg) in quick.slots.iter().enumerate() {
-        let idx = k as c_int + 2;
+    for (idx, arg) in (2..).zip(quick.slots.iter()) {
         // SAFETY: idx is one of the call's arguments (the count was checked).
-        image[arg.slot as usize] =
-            unsafe { direct_bits(l, tag, arg.conv, arg.class, arg.ty, idx)? };
+        let bits = unsafe {
+            let t = lua::lua_type(l, idx);
+            if t == lua::LUA_TNUMBER && arg.number != QuickNumber::Never {
+                arg.number
+                    .bits(lua::lua_tonumberx(l, idx, std::ptr::null_mut()))
+            } else {
+                direct_bits(l, tag, arg.conv, arg.class, arg.ty, idx, t)?
+            }
+        };
+        // The slot is below 8 by construction; the mask keeps the store unchecked.
+        image[usize::from(arg.slot & 7)] = bits;
     }
     let depth = &st.calls.depth;
     depth.set(depth.get() + 1);
     // SAFETY: the caller guarantees the function's signature, whose shape this is.
-    let raw = unsafe { fast::call_preserving_errno(quick.shape, address as *const _, &image) };
+    let raw = unsafe {
+        fast::call_preserving_errno(quick.shape, address as *const _, &image, &st.calls.errno)
+    };
     depth.set(depth.get() - 1);
-    Some(match ret {
-        RetConv::Void => Outcome::Nothing,
-        RetConv::Bool => Outcome::Bool(raw as u8 != 0),
-        RetConv::Float if quick.ret_class == ValueClass::F32 => {
-            Outcome::Number(f64::from(f32::from_bits(raw as u32)))
+    if st.calls.has_callbacks.get() && depth.get() == 0 {
+        // SAFETY: caller contract (nothing owned is live).
+        unsafe { raise_callback_error(l, st) };
+    }
+    // SAFETY: caller contract; a metamethod has a free slot for its result.
+    unsafe {
+        match quick.ret {
+            QuickRet::Void => return Some(0),
+            QuickRet::Bool => lua::lua_pushboolean(l, c_int::from(raw as u8 != 0)),
+            QuickRet::F32 => lua::lua_pushnumber(l, f64::from(f32::from_bits(raw as u32))),
+            QuickRet::F64 => lua::lua_pushnumber(l, f64::from_bits(raw)),
+            QuickRet::Signed(shift) => {
+                lua::lua_pushnumber(l, ((raw << shift) as i64 >> shift) as f64)
+            }
+            QuickRet::Unsigned(shift) => {
+                lua::lua_pushnumber(l, ((raw << shift) >> shift) as i64 as f64)
+            }
+            QuickRet::Boxed(ty) => {
+                let h = object::push_new(l, tag, ty, 8, 8);
+                (*h).data.cast::<u64>().write(raw);
+            }
         }
-        RetConv::Float => Outcome::Number(f64::from_bits(raw)),
-        RetConv::Boxed(ty) => Outcome::Boxed(ty, raw),
-        _ => Outcome::Number(quick.ret_class.extend_integer(raw) as i64 as f64),
-    })
+    }
+    Some(1)
 }
 
 /// The register bits of the Luau value at `idx` for a parameter converted by `conv`, for
-/// the values the direct cases take; `None` for anything else.
+/// the values the direct cases take; `None` for anything else. `t` is `lua_type` of it.
 ///
 /// # Safety
 /// `l` live, `idx` valid.
-#[inline(always)]
+#[inline(never)]
 unsafe fn direct_bits(
     l: State,
     tag: c_int,
@@ -310,10 +434,11 @@ unsafe fn direct_bits(
     class: ValueClass,
     ty: CTypeId,
     idx: c_int,
+    t: c_int,
 ) -> Option<u64> {
     // SAFETY: caller contract; only inspects the stack and our own cdata blocks.
     unsafe {
-        match (conv, lua::lua_type(l, idx)) {
+        match (conv, t) {
             (ArgConv::Number | ArgConv::Int64, lua::LUA_TNUMBER) => Some(register_bits(
                 class,
                 lua::lua_tonumberx(l, idx, std::ptr::null_mut()),
@@ -467,7 +592,9 @@ unsafe fn invoke(
                 ArgConv::Int64 | ArgConv::Pointer { .. } => {
                     let class = signature.arg_class(i);
                     let ty = plan.arg_types[i];
-                    if let Some(bits) = direct_bits(l, st.cdata_tag.get(), conv, class, ty, idx) {
+                    let t = lua::lua_type(l, idx);
+                    let tag = st.cdata_tag.get();
+                    if let Some(bits) = direct_bits(l, tag, conv, class, ty, idx, t) {
                         frame.set_int(i, bits as i64);
                         continue;
                     }
@@ -493,12 +620,31 @@ unsafe fn invoke(
             )?;
         }
     }
-    st.calls.depth.set(st.calls.depth.get() + 1);
     // SAFETY: `address` has this signature (caller contract); every argument is written.
-    unsafe { signature.call(address as *const _, &mut frame) };
-    st.calls.depth.set(st.calls.depth.get() - 1);
+    unsafe { signature_call(st, signature, address, &mut frame) };
     // SAFETY: the result was just written by the call.
     Ok(unsafe { outcome(l, plan.ret, &frame) })
+}
+
+/// `signature.call` as one FFI call of this state: counted in `depth`, errno put back
+/// from and saved into the state (through the `call` module's per-thread slot, which
+/// `Signature::call` keeps).
+///
+/// # Safety
+/// As `Signature::call`.
+unsafe fn signature_call(
+    st: &ModuleState,
+    signature: &Signature,
+    address: usize,
+    frame: &mut call::CallFrame,
+) {
+    let calls = &st.calls;
+    calls.depth.set(calls.depth.get() + 1);
+    call::set_errno(calls.errno.get());
+    // SAFETY: forwarded caller contract.
+    unsafe { signature.call(address as *const _, frame) };
+    calls.errno.set(call::saved_errno());
+    calls.depth.set(calls.depth.get() - 1);
 }
 
 /// # Safety
@@ -550,10 +696,8 @@ unsafe fn invoke_variadic(
             }
         }
         converted.map(|()| {
-            st.calls.depth.set(st.calls.depth.get() + 1);
             // SAFETY: as invoke.
-            unsafe { signature.call(address as *const _, &mut frame) };
-            st.calls.depth.set(st.calls.depth.get() - 1);
+            unsafe { signature_call(st, &signature, address, &mut frame) };
             // SAFETY: the result was just written.
             unsafe { outcome(l, plan.ret, &frame) }
         })
@@ -590,7 +734,7 @@ unsafe fn outcome(l: State, ret: RetConv, frame: &call::CallFrame) -> Outcome {
 ///
 /// # Safety
 /// `l` live inside the cdata `__call` metamethod (the cdata at 1).
-#[inline]
+#[inline(always)]
 pub unsafe fn call(l: State, st: &'static ModuleState) -> Option<c_int> {
     // SAFETY: caller contract; every owned value is gone before a raise.
     unsafe {
@@ -599,12 +743,56 @@ pub unsafe fn call(l: State, st: &'static ModuleState) -> Option<c_int> {
         let (ty, data) = (h.ty, h.data);
         let plan = match st.calls.plan(ty) {
             Some(plan) => plan,
-            None => match plan_for(st, ty) {
-                Ok(Some(plan)) => plan,
-                Ok(None) => return None,
-                Err(message) => stack::raise(l, message),
-            },
+            None => return call_unplanned(l, st, ty),
         };
+        let nargs = lua::lua_gettop(l) - 1;
+        // The common case: a function (not a pointer to one, so no NULL or freed
+        // callback to check) of a quick signature called with its argument count.
+        if let (false, Some(quick)) = (plan.through_pointer, &plan.quick) {
+            if nargs as usize == plan.fixed && !data.is_null() {
+                if let Some(results) = call_quick(l, st, tag, quick, data as usize) {
+                    return Some(results);
+                }
+            }
+        }
+        Some(call_planned(l, st, tag, plan, ty, data, nargs as usize))
+    }
+}
+
+/// [`call`] of a cdata type without a plan yet: makes it, then calls.
+///
+/// # Safety
+/// As [`call`].
+#[cold]
+#[inline(never)]
+unsafe fn call_unplanned(l: State, st: &'static ModuleState, ty: CTypeId) -> Option<c_int> {
+    // SAFETY: caller contract; the message is moved into the raise.
+    unsafe {
+        match plan_for(st, ty) {
+            Ok(Some(_)) => call(l, st),
+            Ok(None) => None,
+            Err(message) => stack::raise(l, message),
+        }
+    }
+}
+
+/// [`call`] of a cdata whose plan exists, in every case but the common one: function
+/// pointers, variadic calls, wrong argument counts, values the quick path does not take.
+///
+/// # Safety
+/// As [`call`]; `ty` and `data` are the cdata's at 1, `plan` its plan.
+#[inline(never)]
+unsafe fn call_planned(
+    l: State,
+    st: &'static ModuleState,
+    tag: c_int,
+    plan: &'static CallPlan,
+    ty: CTypeId,
+    data: *mut u8,
+    nargs: usize,
+) -> c_int {
+    // SAFETY: caller contract; every owned value is gone before a raise.
+    unsafe {
         let address = if plan.through_pointer {
             memory::read_address(data)
         } else {
@@ -616,16 +804,12 @@ pub unsafe fn call(l: State, st: &'static ModuleState) -> Option<c_int> {
         if plan.through_pointer && !st.calls.freed_codes.borrow().is_empty() {
             check_not_freed(l, st, address);
         }
-        let nargs = (lua::lua_gettop(l) - 1) as usize;
         if nargs != plan.fixed && !(plan.variadic && nargs > plan.fixed) {
             stack::raise(l, Error::WrongArgumentCount.to_string())
         }
         if let Some(quick) = &plan.quick {
-            if let Some(outcome) = call_quick(l, st, quick, plan.ret, address) {
-                if st.calls.has_callbacks.get() && st.calls.depth.get() == 0 {
-                    raise_callback_error(l, st);
-                }
-                return Some(push_outcome(l, tag, outcome));
+            if let Some(results) = call_quick(l, st, tag, quick, address) {
+                return results;
             }
         }
         if let RetConv::Aggregate { ty, size, align } = plan.ret {
@@ -636,7 +820,7 @@ pub unsafe fn call(l: State, st: &'static ModuleState) -> Option<c_int> {
         if st.calls.has_callbacks.get() && st.calls.depth.get() == 0 {
             raise_callback_error(l, st);
         }
-        Some(push_outcome(l, tag, outcome))
+        push_outcome(l, tag, outcome)
     }
 }
 
@@ -720,10 +904,13 @@ pub unsafe fn push_function(l: State, st: &ModuleState, fn_type: CTypeId, addres
 pub unsafe extern "C-unwind" fn ffi_errno(l: State) -> c_int {
     // SAFETY: called by Luau; arguments only read.
     unsafe {
+        let saved = &ModuleState::of_call(l).calls.errno;
         let old = match lua::lua_type(l, 1) {
-            lua::LUA_TNONE | lua::LUA_TNIL => call::saved_errno(),
+            lua::LUA_TNONE | lua::LUA_TNIL => saved.get(),
             lua::LUA_TNUMBER => {
-                call::set_errno(lua::lua_tonumberx(l, 1, std::ptr::null_mut()) as c_int)
+                let new = lua::lua_tonumberx(l, 1, std::ptr::null_mut()) as c_int;
+                call::set_errno(new);
+                saved.replace(new)
             }
             _ => {
                 let got = stack::type_name(l, 1);
