@@ -511,6 +511,7 @@ unsafe fn memory_arg(
                     limit: None,
                     extent: None,
                 },
+                lua::LUA_TNONE => return Err(bad_argument(idx, function, "value expected")),
                 _ => {
                     let got = match lua::lua_type(l, idx) {
                         lua::LUA_TBOOLEAN => "bool",
