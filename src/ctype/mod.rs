@@ -924,4 +924,9 @@ impl Registry {
     pub fn c_name(&self, id: CTypeId) -> String {
         spelling::c_name(self, id)
     }
+
+    /// The C spelling of a reference to `id` (`struct s &`, `int (&)[2]`).
+    pub fn c_name_ref(&self, id: CTypeId) -> String {
+        spelling::c_name_ref(self, id)
+    }
 }

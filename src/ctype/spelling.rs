@@ -74,7 +74,15 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
 /// Spells `id`: walks from the outermost derivation inwards, growing the declarator
 /// around an empty name, then puts the base type in front.
 pub(super) fn c_name(reg: &Registry, id: CTypeId) -> String {
-    let mut declarator = String::new();
+    spell(reg, id, String::new())
+}
+
+/// Spells a reference to `id` as LuaJIT does: `struct s &`, `int (&)[2]`.
+pub(super) fn c_name_ref(reg: &Registry, id: CTypeId) -> String {
+    spell(reg, id, String::from("&"))
+}
+
+fn spell(reg: &Registry, id: CTypeId, mut declarator: String) -> String {
     let mut current = id;
     loop {
         let ty = reg.get(current);
@@ -94,7 +102,7 @@ pub(super) fn c_name(reg: &Registry, id: CTypeId) -> String {
                 current = *target;
             }
             CTypeKind::Array { elem, len } => {
-                if declarator.starts_with('*') {
+                if declarator.starts_with(['*', '&']) {
                     declarator = format!("({declarator})");
                 }
                 match len {
@@ -109,7 +117,7 @@ pub(super) fn c_name(reg: &Registry, id: CTypeId) -> String {
                 params,
                 variadic,
             } => {
-                if declarator.starts_with('*') {
+                if declarator.starts_with(['*', '&']) {
                     declarator = format!("({declarator})");
                 }
                 declarator.push('(');

@@ -806,13 +806,12 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
                 }
             }
             _ => {
-                let amp = if h.is_ref() { " &" } else { "" };
-                format!(
-                    "cdata<{}{}>: 0x{:08x}",
-                    reg.c_name(h.ty),
-                    amp,
-                    h.data as usize
-                )
+                let name = if h.is_ref() {
+                    reg.c_name_ref(h.ty)
+                } else {
+                    reg.c_name(h.ty)
+                };
+                format!("cdata<{}>: 0x{:08x}", name, h.data as usize)
             }
         }
     }
