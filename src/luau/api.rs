@@ -155,7 +155,7 @@ unsafe extern "C-unwind" fn ffi_cdef(l: State) -> c_int {
         let text =
             std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C declarations".to_string())?;
         // SAFETY: as above.
-        let params = unsafe { type_params(l, st, 2)? };
+        let params = unsafe { type_params(l, st, 2, "cdef")? };
         stack::guarded(|| {
             cdecl::cdef(&mut st.registry.borrow_mut(), text, &params).map_err(|e| e.to_string())
         })

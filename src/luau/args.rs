@@ -49,7 +49,7 @@ pub unsafe fn ctype_arg(
     let text = std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C type".to_string())?;
     // SAFETY: as above.
     let params = if params_from > 0 {
-        unsafe { type_params(l, st, params_from)? }
+        unsafe { type_params(l, st, params_from, function)? }
     } else {
         Vec::new()
     };
@@ -77,7 +77,12 @@ pub unsafe fn ctype_arg(
 ///
 /// # Safety
 /// `l` is a live state inside an API function.
-pub unsafe fn type_params(l: State, st: &ModuleState, from: c_int) -> Result<Vec<Param>, String> {
+pub unsafe fn type_params(
+    l: State,
+    st: &ModuleState,
+    from: c_int,
+    function: &str,
+) -> Result<Vec<Param>, String> {
     // SAFETY: caller contract; every call below only inspects the stack.
     unsafe {
         let top = lua::lua_gettop(l);
@@ -93,17 +98,20 @@ pub unsafe fn type_params(l: State, st: &ModuleState, from: c_int) -> Result<Vec
             } else if lua::lua_type(l, idx) == lua::LUA_TNUMBER {
                 let n = lua::lua_tonumberx(l, idx, std::ptr::null_mut());
                 if !n.is_finite() || n.fract() != 0.0 || n.abs() > 9.007_199_254_740_992e15 {
-                    return Err(format!(
-                        "bad type parameter #{} (integer expected, got {n})",
-                        idx - from + 1
+                    return Err(bad_argument(
+                        idx,
+                        function,
+                        format!("integer expected, got {n}"),
                     ));
                 }
                 params.push(Param::Number(n as i64));
             } else {
                 let got = stack::type_name(l, idx);
-                return Err(format!(
-                    "bad type parameter #{} (ctype, name or number expected, got {got})",
-                    idx - from + 1
+                // LuaJIT's wording.
+                return Err(bad_argument(
+                    idx,
+                    function,
+                    format!("type parameter expected, got {got}"),
                 ));
             }
         }
