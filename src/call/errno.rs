@@ -23,23 +23,13 @@ fn errno_location() -> *mut c_int {
     unsafe { libc::__error() }
 }
 
-/// Runs a C call with errno set to the saved value before it and saved right after it
-/// (one thread-local lookup and one errno lookup per call).
+/// Runs `f` with this thread's saved-errno slot (what [`saved_errno`] reads).
 #[inline(always)]
-pub(crate) fn preserved<R>(call: impl FnOnce() -> R) -> R {
-    SAVED_ERRNO.with(|saved| {
-        let errno = errno_location();
-        // SAFETY: `errno` is this thread's errno, valid for the thread's lifetime.
-        unsafe { errno.write(saved.get()) };
-        let result = call();
-        // SAFETY: as above; read right after the call, before anything else runs.
-        saved.set(unsafe { errno.read() });
-        result
-    })
+pub(crate) fn with_saved<R>(f: impl FnOnce(&Cell<c_int>) -> R) -> R {
+    SAVED_ERRNO.with(f)
 }
 
-/// As [`preserved`], with the saved value kept in `saved` rather than in this thread's
-/// slot (no thread-local lookup; for callers that keep errno per Luau state).
+/// Runs a C call with errno set to `saved` before it and saved into it right after.
 #[inline(always)]
 pub(crate) fn preserved_in<R>(saved: &Cell<c_int>, call: impl FnOnce() -> R) -> R {
     let errno = errno_location();

@@ -2,7 +2,7 @@
 //! [`CallFrame`] its arguments are written into; [`Signature::call`] makes the call.
 
 use std::cell::{Cell, UnsafeCell};
-use std::ffi::c_void;
+use std::ffi::{c_int, c_void};
 use std::ops::{Deref, DerefMut};
 
 use libffi_sys::{ffi_call, ffi_cif, ffi_prep_cif, ffi_prep_cif_var, ffi_status_FFI_OK, ffi_type};
@@ -294,6 +294,23 @@ impl Signature {
     /// arguments must be valid for what the function does with them.
     #[inline]
     pub unsafe fn call(&self, function: *const c_void, frame: &mut CallFrame) {
+        // SAFETY: forwarded caller contract.
+        errno::with_saved(|saved| unsafe { self.call_saving_errno(function, frame, saved) })
+    }
+
+    /// As [`Signature::call`], with errno put back from `saved` before the call and saved
+    /// into it right after (for callers that keep errno themselves, per Luau state,
+    /// instead of this thread's slot that [`super::saved_errno`] reads).
+    ///
+    /// # Safety
+    /// As [`Signature::call`].
+    #[inline]
+    pub unsafe fn call_saving_errno(
+        &self,
+        function: *const c_void,
+        frame: &mut CallFrame,
+        saved: &Cell<c_int>,
+    ) {
         self.extend_narrow_args(frame);
         match self.fast {
             Some(shape) => {
@@ -301,12 +318,13 @@ impl Signature {
                 let image = unsafe { &*frame.storage.as_ptr().cast::<[u64; 8]>() };
                 // SAFETY: the caller guarantees `function` has this signature, whose
                 // register shape is `shape`.
-                let raw = errno::preserved(|| unsafe { fast::call(shape, function, image) });
+                let raw =
+                    errno::preserved_in(saved, || unsafe { fast::call(shape, function, image) });
                 // SAFETY: the result area is at least 16 bytes, 16-aligned.
                 unsafe { frame.ret.as_mut_ptr().cast::<u64>().write(raw) };
             }
             // SAFETY: forwarded caller contract.
-            None => unsafe { self.call_libffi_inner(function, frame) },
+            None => unsafe { self.call_libffi_inner(function, frame, saved) },
         }
     }
 
@@ -318,12 +336,17 @@ impl Signature {
     pub unsafe fn call_libffi(&self, function: *const c_void, frame: &mut CallFrame) {
         self.extend_narrow_args(frame);
         // SAFETY: forwarded caller contract.
-        unsafe { self.call_libffi_inner(function, frame) }
+        errno::with_saved(|saved| unsafe { self.call_libffi_inner(function, frame, saved) })
     }
 
     /// # Safety
     /// As [`Signature::call`].
-    unsafe fn call_libffi_inner(&self, function: *const c_void, frame: &mut CallFrame) {
+    unsafe fn call_libffi_inner(
+        &self,
+        function: *const c_void,
+        frame: &mut CallFrame,
+        saved: &Cell<c_int>,
+    ) {
         debug_assert!(frame.fn_type == self.fn_type && frame.arg_count() == self.arg_count());
         // SAFETY: `function` is a C function of this cif's type (caller contract);
         // every avalue pointer points at a written argument of the right size in the
@@ -336,7 +359,7 @@ impl Signature {
             frame.arg_ptrs.as_mut_ptr(),
         );
         // SAFETY: as above.
-        errno::preserved(|| unsafe { ffi_call(cif, Some(entry), ret, args) });
+        errno::preserved_in(saved, || unsafe { ffi_call(cif, Some(entry), ret, args) });
         // libffi's x86-64 `ffi_call` replaces the `avalue` entries of structs over 16
         // bytes with pointers to copies in its own (now dead) stack frame; put ours back,
         // or the next call through this reused frame writes below the stack pointer.

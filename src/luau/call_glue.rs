@@ -39,9 +39,8 @@ pub struct CallState {
     /// FFI calls in progress (nested through callbacks).
     pub depth: Cell<u32>,
     /// errno as saved right after the last C call of this state (`ffi.errno`); put back
-    /// right before the next one. Kept here rather than per thread so the hot path has
-    /// no thread-local lookup; [`signature_call`] hands it to the `call` module's
-    /// per-thread slot around calls through a [`Signature`].
+    /// right before the next one. Kept here rather than per thread (the `call` module's
+    /// default) so calls make no thread-local lookup.
     errno: Cell<c_int>,
     /// Every callback of this state.
     pub callbacks: CallbackTable,
@@ -627,11 +626,11 @@ unsafe fn invoke(
 }
 
 /// `signature.call` as one FFI call of this state: counted in `depth`, errno put back
-/// from and saved into the state (through the `call` module's per-thread slot, which
-/// `Signature::call` keeps).
+/// from and saved into the state.
 ///
 /// # Safety
 /// As `Signature::call`.
+#[inline]
 unsafe fn signature_call(
     st: &ModuleState,
     signature: &Signature,
@@ -640,10 +639,8 @@ unsafe fn signature_call(
 ) {
     let calls = &st.calls;
     calls.depth.set(calls.depth.get() + 1);
-    call::set_errno(calls.errno.get());
     // SAFETY: forwarded caller contract.
-    unsafe { signature.call(address as *const _, frame) };
-    calls.errno.set(call::saved_errno());
+    unsafe { signature.call_saving_errno(address as *const _, frame, &calls.errno) };
     calls.depth.set(calls.depth.get() - 1);
 }
 
