@@ -448,17 +448,8 @@ pub unsafe fn c_from_lua(
                         memory::write_address(dst, bytes as usize);
                         Ok(())
                     }
-                    Shape::Int { .. } if ctx == Context::Cast => {
-                        write_scalar(
-                            dst,
-                            sh,
-                            Scalar::Int {
-                                value: bytes as i64,
-                                unsigned: true,
-                            },
-                        );
-                        Ok(())
-                    }
+                    // An enum takes a constant's name, in a cast too (LuaJIT checks the
+                    // enum before passing the string as a pointer).
                     Shape::Int { .. } if reg.enumeration(ty).is_some() => {
                         let name = std::slice::from_raw_parts(bytes, len);
                         let def = reg.enumeration(ty).expect("checked");
@@ -476,6 +467,17 @@ pub unsafe fn c_from_lua(
                             }
                             None => Err(cannot_convert("string", reg, ty, ctx)),
                         }
+                    }
+                    Shape::Int { .. } if ctx == Context::Cast => {
+                        write_scalar(
+                            dst,
+                            sh,
+                            Scalar::Int {
+                                value: bytes as i64,
+                                unsigned: true,
+                            },
+                        );
+                        Ok(())
                     }
                     Shape::Array {
                         elem,
