@@ -555,14 +555,22 @@ unsafe fn length_arg(
                 idx,
                 std::ptr::null_mut(),
             )))),
+            // As LuaJIT's `ffi_checkint`: anything that converts to `int` (a boolean, a
+            // number cdata; a float truncates toward zero).
+            lua::LUA_TBOOLEAN => Ok(Some(lua::lua_toboolean(l, idx) as i64)),
             _ => {
-                if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
-                    let sh = convert::shape(&st.registry.borrow(), h.ty);
+                let tag = st.cdata_tag.get();
+                let reg = st.registry.borrow();
+                if let Some(h) = object::to_cdata(l, tag, idx) {
+                    let sh = convert::shape(&reg, h.ty);
                     if let (Shape::Int { .. }, Some(v)) = (sh, convert::read_scalar(h.data, sh)) {
                         return Ok(Some(v.as_i64()));
                     }
                 }
-                let got = stack::type_name(l, idx);
+                if let Some(n) = convert::count_value(l, tag, &reg, idx) {
+                    return Ok(Some(convert::f64_to_i64(n)));
+                }
+                let got = convert::lua_type_name(l, tag, &reg, idx);
                 Err(bad_argument(
                     idx,
                     function,
