@@ -85,7 +85,8 @@ fn as_pointer(reg: &mut Registry, op: Operand) -> Option<(CTypeId, usize, CTypeI
     match shape(reg, h.ty) {
         // SAFETY: a pointer cdata's data holds an address.
         Shape::Pointer { target } => Some((target, unsafe { memory::read_address(h.data) }, h.ty)),
-        Shape::Array { elem, .. } => {
+        // A vector does not decay to a pointer (LuaJIT has no arithmetic on vectors).
+        Shape::Array { elem, .. } if !super::convert::is_vector(reg, h.ty) => {
             let ptr = reg.pointer_to(elem);
             Some((elem, h.data as usize, ptr))
         }

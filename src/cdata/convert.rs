@@ -84,6 +84,16 @@ pub fn shape(reg: &Registry, id: CTypeId) -> Shape {
                 _ => None,
             },
         },
+        // A vector is an array of its elements (initializers, indexing, iteration);
+        // `is_vector` tells it apart where LuaJIT does (no decay, no pointer arithmetic,
+        // read-only elements, a number splats).
+        CTypeKind::Vector { elem, size } => Shape::Array {
+            elem: *elem,
+            len: reg
+                .size_of(*elem)
+                .filter(|&e| e > 0)
+                .map(|e| *size as u64 / e),
+        },
         CTypeKind::Record(_) => Shape::Record,
         CTypeKind::Enum(_) => match reg.enumeration(id) {
             Some(def) => shape(reg, def.underlying),
@@ -396,6 +406,14 @@ pub unsafe fn c_from_lua(
                 );
                 Ok(())
             }
+            lua::LUA_TNUMBER | lua::LUA_TINTEGER | lua::LUA_TUSERDATA
+                if is_vector(reg, ty)
+                    && count_value(l, tag, reg, idx).is_some()
+                    && object::to_cdata(l, tag, idx)
+                        .is_none_or(|h| !same_unqualified(reg, h.ty, ty)) =>
+            {
+                vector_splat(l, tag, reg, ty, dst, idx)
+            }
             // A number is the real part of a complex (LuaJIT `CCX(C, F)`).
             lua::LUA_TNUMBER | lua::LUA_TINTEGER if complex_part(reg, ty).is_some() => {
                 let part = complex_part(reg, ty).expect("checked");
@@ -576,6 +594,38 @@ pub unsafe fn c_from_lua(
             )),
         }
     }
+}
+
+/// Whether `ty` is a vector type (`int __attribute__((vector_size(16)))`).
+pub fn is_vector(reg: &Registry, ty: CTypeId) -> bool {
+    matches!(reg.get(ty).kind, CTypeKind::Vector { .. })
+}
+
+/// Converts the scalar at `idx` into every element of the vector `ty` at `dst` (LuaJIT
+/// `CCX(V, I)`/`CCX(V, F)`: convert to the first element, then splat).
+///
+/// # Safety
+/// As [`c_from_lua`]; `dst` is valid for the vector's size.
+unsafe fn vector_splat(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    ty: CTypeId,
+    dst: *mut u8,
+    idx: c_int,
+) -> Result<(), String> {
+    let Shape::Array { elem, len: Some(n) } = shape(reg, ty) else {
+        return Err(cannot_convert("number", reg, ty, Context::Init));
+    };
+    let elem_size = reg.size_of(elem).unwrap_or(0) as usize;
+    // SAFETY: caller contract; element i of n lies within the vector.
+    unsafe {
+        c_from_lua(l, tag, reg, elem, dst, elem_size as u64, idx, Context::Init)?;
+        for i in 1..n as usize {
+            std::ptr::copy_nonoverlapping(dst, dst.add(i * elem_size), elem_size);
+        }
+    }
+    Ok(())
 }
 
 /// The part size (4 or 8) of a `complex float` or `complex double` type (enums and
@@ -759,7 +809,9 @@ pub unsafe fn c_from_c(
                 write_scalar(dst, to, read_scalar(src.data, from).expect("pointer"));
                 Ok(())
             }
-            (Shape::Int { .. }, Shape::Array { .. }) if ctx == Context::Cast => {
+            (Shape::Int { .. }, Shape::Array { .. })
+                if ctx == Context::Cast && !is_vector(reg, src.ty) =>
+            {
                 write_scalar(
                     dst,
                     to,
@@ -774,7 +826,9 @@ pub unsafe fn c_from_c(
                 write_scalar(dst, to, read_scalar(src.data, from).expect("integer"));
                 Ok(())
             }
-            (Shape::Pointer { target }, Shape::Pointer { .. } | Shape::Array { .. }) => {
+            (Shape::Pointer { target }, Shape::Pointer { .. } | Shape::Array { .. })
+                if !is_vector(reg, src.ty) =>
+            {
                 let from_target = pointee(from).expect("pointer-like");
                 if ctx != Context::Cast && !pointer_compatible(reg, target, from_target) {
                     return fail();
@@ -793,6 +847,17 @@ pub unsafe fn c_from_c(
                     return fail();
                 }
                 memory::write_address(dst, src.data as usize);
+                Ok(())
+            }
+            // Vectors of the same size copy, whatever their element types (LuaJIT
+            // `CCX(V, V)`).
+            (Shape::Array { .. }, Shape::Array { .. })
+                if is_vector(reg, ty)
+                    && is_vector(reg, src.ty)
+                    && reg.size_of(ty) == reg.size_of(src.ty) =>
+            {
+                let size = reg.size_of(ty).unwrap_or(0) as usize;
+                std::ptr::copy(src.data, dst, size.min(src.size as usize));
                 Ok(())
             }
             // Complex numbers (LuaJIT `CCX(_, C)`, `CCX(C, _)`): a number takes the real

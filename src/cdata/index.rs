@@ -165,8 +165,11 @@ pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, Strin
     let Some(elem_size) = reg.size_of(elem).filter(|&s| s > 0) else {
         return Err(Error::CannotIndex { ty: reg.c_name(ty) }.to_string());
     };
+    let mut access = Access::of(reg, elem);
+    // As LuaJIT, a vector's elements are read-only.
+    access.is_const |= super::convert::is_vector(reg, ty);
     Ok(ElementPlan {
-        access: Access::of(reg, elem),
+        access,
         elem_size,
         through_pointer,
         complex_parts: false,

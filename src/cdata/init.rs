@@ -173,8 +173,24 @@ pub unsafe fn init_from_values(
             Shape::Array { elem, len } => {
                 // A single string converts the whole array (a char array takes its
                 // bytes; any other array fails as LuaJIT's does).
+                if count == 1
+                    && convert::is_vector(reg, ty)
+                    && lua::lua_type(l, first) == lua::LUA_TBOOLEAN
+                {
+                    // LuaJIT has no bool → vector conversion.
+                    return Err(Error::CannotConvert {
+                        from: "bool".into(),
+                        to: reg.c_name(ty),
+                    }
+                    .to_string());
+                }
+                let single_vector = count == 1
+                    && convert::is_vector(reg, ty)
+                    && object::to_cdata(l, tag, first)
+                        .is_some_and(|h| convert::is_vector(reg, h.ty));
                 if single_table
                     || single_same_type
+                    || single_vector
                     || (count == 1 && lua::lua_type(l, first) == lua::LUA_TSTRING)
                 {
                     return c_from_lua(l, tag, reg, ty, dst, size, first, Context::Init);

@@ -470,7 +470,13 @@ unsafe fn memory_arg(
                     limit: None,
                     extent: None,
                 },
-                Shape::Int { .. } | Shape::Float { .. } | Shape::Bool => {
+                // Numbers, and vectors (values too: LuaJIT has no vector → pointer).
+                sh @ (Shape::Int { .. }
+                | Shape::Float { .. }
+                | Shape::Bool
+                | Shape::Array { .. })
+                    if !matches!(sh, Shape::Array { .. }) || convert::is_vector(&reg, h.ty) =>
+                {
                     let from = reg.c_name(h.ty);
                     return Err(bad_argument(
                         idx,
