@@ -17,6 +17,13 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=CXXSTDLIB");
 
+    // Luau enables its assertions (every `api_check` of every C API call) unless NDEBUG
+    // is defined, and neither luau0-src nor cc defines it: do so for optimised builds.
+    if env::var("PROFILE").as_deref() == Ok("release") {
+        let flags = env::var("CXXFLAGS").unwrap_or_default();
+        env::set_var("CXXFLAGS", format!("{flags} -DNDEBUG"));
+    }
+
     // Same configuration as mlua-sys 0.13 `build/find_vendored.rs` with feature `luau`
     // (no codegen, 3-wide vectors): mlua's Rust declarations are compiled against it.
     let artifacts = luau0_src::Build::new()
