@@ -173,6 +173,20 @@ fn f64_to_i32(d: f64) -> i32 {
     }
 }
 
+/// The bits of `(T)d` for a C integer type T of `size` bytes, as LuaJIT computes it on
+/// x86-64: through int32 for smaller and signed 32-bit types, through int64 for
+/// `uint32_t` and `int64_t`, and `f64_to_u64` for `uint64_t`. The caller truncates.
+#[inline(always)]
+pub fn f64_to_c_integer(d: f64, size: u8, signed: bool) -> i64 {
+    if size < 4 || (size == 4 && signed) {
+        f64_to_i32(d) as i64
+    } else if size == 8 && !signed {
+        f64_to_u64(d) as i64
+    } else {
+        f64_to_i64(d)
+    }
+}
+
 /// Stores `value` into a number-like C object of `shape` at `dst`, with C's wrapping
 /// conversions (never saturation): through int32 for smaller and signed 32-bit types,
 /// through int64 for `uint32_t` and 64-bit types.
@@ -191,9 +205,7 @@ pub unsafe fn write_scalar(dst: *mut u8, shape: Shape, value: Scalar) {
             Shape::Int { size, signed } => {
                 let bits = match value {
                     Scalar::Int { value, .. } => value,
-                    Scalar::Float(f) if size < 4 || (size == 4 && signed) => f64_to_i32(f) as i64,
-                    Scalar::Float(f) if size == 8 && !signed => f64_to_u64(f) as i64,
-                    Scalar::Float(f) => f64_to_i64(f),
+                    Scalar::Float(f) => f64_to_c_integer(f, size, signed),
                 };
                 memory::write_int(dst, size, bits);
             }

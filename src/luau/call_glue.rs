@@ -13,7 +13,7 @@ use super::state::ModuleState;
 use crate::call::fast::{self, FastShape};
 use crate::call::{self, CifCache, Signature, ValueClass};
 use crate::callback::{CallbackId, CallbackTable};
-use crate::cdata::convert::{c_from_lua, shape, Context, Shape};
+use crate::cdata::convert::{c_from_lua, f64_to_c_integer, shape, Context, Shape};
 use crate::cdata::{memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
@@ -167,9 +167,15 @@ impl QuickNumber {
         match self {
             QuickNumber::F64 => n.to_bits(),
             QuickNumber::F32 => u64::from((n as f32).to_bits()),
-            QuickNumber::Signed(shift) => (((n as i64 as u64) << shift) as i64 >> shift) as u64,
-            QuickNumber::Unsigned(shift) => ((n as i64 as u64) << shift) >> shift,
-            QuickNumber::U64 => n as u64,
+            QuickNumber::Signed(shift) => {
+                let bits = f64_to_c_integer(n, (64 - shift) / 8, true) as u64;
+                ((bits << shift) as i64 >> shift) as u64
+            }
+            QuickNumber::Unsigned(shift) => {
+                let bits = f64_to_c_integer(n, (64 - shift) / 8, false) as u64;
+                (bits << shift) >> shift
+            }
+            QuickNumber::U64 => f64_to_c_integer(n, 8, false) as u64,
             QuickNumber::Never => 0,
         }
     }
@@ -351,8 +357,14 @@ fn register_bits(class: ValueClass, n: f64) -> u64 {
     match class {
         ValueClass::F64 => n.to_bits(),
         ValueClass::F32 => u64::from((n as f32).to_bits()),
-        ValueClass::U64 => n as u64,
-        class => class.extend_integer(n as i64 as u64),
+        ValueClass::U64 => f64_to_c_integer(n, 8, false) as u64,
+        class => {
+            let signed = matches!(
+                class,
+                ValueClass::I8 | ValueClass::I16 | ValueClass::I32 | ValueClass::I64
+            );
+            class.extend_integer(f64_to_c_integer(n, class.size() as u8, signed) as u64)
+        }
     }
 }
 
