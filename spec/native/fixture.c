@@ -81,13 +81,14 @@ double sum_doubles(int n, ...) {
     va_end(ap); return s;
 }
 double sum_mixed(const char *fmt, ...) {
-    /* 'i' int, 'd' double, 'l' long long, 'v' vec3 by value (sum of its fields) */
+    /* 'i' int, 'd' double, 'l' long long, 'v' vec3 by value, 'p' vec3 * (sums of fields) */
     va_list ap; va_start(ap, fmt); double s = 0;
     for (const char *p = fmt; *p; p++) {
         if (*p == 'i') s += va_arg(ap, int);
         else if (*p == 'd') s += va_arg(ap, double);
         else if (*p == 'l') s += (double)va_arg(ap, long long);
         else if (*p == 'v') { vec3 v = va_arg(ap, vec3); s += v.x + v.y + v.z; }
+        else if (*p == 'p') { vec3 *v = va_arg(ap, vec3 *); s += v->x + v->y + v->z; }
     }
     va_end(ap); return s;
 }

@@ -555,11 +555,12 @@ unsafe fn vararg_type(l: State, st: &ModuleState, reg: &Registry, idx: c_int) ->
             lua::LUA_TBOOLEAN => CTypeId::BOOL,
             lua::LUA_TUSERDATA => match object::to_cdata(l, st.cdata_tag.get(), idx) {
                 Some(h) => match shape(reg, h.ty) {
-                    // Arrays decay to a pointer to their first element; functions to a
-                    // pointer to themselves. Those need a new pointer type: void * here.
+                    // Arrays decay to a pointer to their first element, functions to a
+                    // pointer to themselves, and structs/unions pass by reference, as in
+                    // LuaJIT: each needs a new pointer type, void * here.
+                    Shape::Record => CTypeId::VOID_PTR,
                     Shape::Array { .. } | Shape::Other
-                        if reg.record(h.ty).is_none()
-                            && !matches!(reg.get(h.ty).kind, CTypeKind::Complex { .. }) =>
+                        if !matches!(reg.get(h.ty).kind, CTypeKind::Complex { .. }) =>
                     {
                         CTypeId::VOID_PTR
                     }
