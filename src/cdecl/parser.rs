@@ -173,24 +173,10 @@ fn is_keyword(text: &str) -> bool {
     ) || CALLING_CONVENTIONS.contains(&text)
 }
 
-fn is_qualifier_or_attribute(text: &str) -> bool {
-    matches!(
-        text,
-        "const"
-            | "__const"
-            | "__const__"
-            | "volatile"
-            | "__volatile"
-            | "__volatile__"
-            | "restrict"
-            | "__restrict"
-            | "__restrict__"
-            | "__attribute__"
-            | "__attribute"
-            | "__declspec"
-            | "__extension__"
-            | "_Atomic"
-    ) || CALLING_CONVENTIONS.contains(&text)
+/// Attribute introducers and calling conventions.
+fn is_attribute(text: &str) -> bool {
+    matches!(text, "__attribute__" | "__attribute" | "__declspec")
+        || CALLING_CONVENTIONS.contains(&text)
 }
 
 fn layout_error(e: LayoutError, line: u32) -> Error {
@@ -1046,22 +1032,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             TokKind::Punct("*" | "&" | "(" | "[" | "^") => true,
             TokKind::Ident => {
                 let text = self.text_of(next);
-                if is_qualifier_or_attribute(text)
-                    && !matches!(
-                        text,
-                        "const"
-                            | "__const"
-                            | "__const__"
-                            | "volatile"
-                            | "__volatile"
-                            | "__volatile__"
-                            | "restrict"
-                            | "__restrict"
-                            | "__restrict__"
-                            | "_Atomic"
-                            | "__extension__"
-                    )
-                {
+                if is_attribute(text) {
                     // `(__stdcall *f)` or `(__attribute__((x)) *f)`: nested; but
                     // `(__attribute__((unused)) int x)` is a parameter list.
                     return !self.starts_param_after_attributes();
