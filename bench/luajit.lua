@@ -1,6 +1,6 @@
 -- The LuaJIT side of `make bench`, run as `luajit -joff bench/luajit.lua` when LuaJIT is
 -- installed: the same cases, timed the same way (median of 7), printed as
--- `case=<name>_luajit ns=<ns per op>`; bench/_harness.luau adds the ratio to ours.
+-- `case=<name>_luajit_joff ns=<ns per op>`; bench/_harness.luau adds the ratio to ours.
 local ffi = require("ffi")
 local generate = dofile("bench/gen_header.lua")
 
@@ -30,7 +30,7 @@ local function case(name, iterations, run, setup)
 	for i = 1, reps do
 		samples[i] = once(iterations)
 	end
-	print(string.format("case=%s_luajit ns=%.2f", name, median(samples)))
+	print(string.format("case=%s_luajit_joff ns=%.2f", name, median(samples)))
 end
 
 -- LuaJIT's type table holds at most 65,536 types, about two 4,000-declaration headers,
@@ -54,7 +54,7 @@ do
 		samples[i] = tonumber(p:read("*l"))
 		p:close()
 	end
-	print(string.format("case=cdef_4000_luajit ns=%.2f", median(samples)))
+	print(string.format("case=cdef_4000_luajit_joff ns=%.2f", median(samples)))
 end
 
 -- cdata cases (bench/cases/cdata.luau).
