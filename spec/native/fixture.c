@@ -117,3 +117,13 @@ int run_op(const op_s *s) { return s->op(s->a, s->b); }
 int (*get_adder(void))(int, int) { return add; }
 int fixture_asm_target(int x) { return x * 3; }
 int call_twice(void (*f)(int), int x) { f(x); f(x + 1); return x; }
+
+/* The number callers (src/luau/call_glue.rs): int/double parameter patterns. */
+int int_id(int x) { return x; }
+double double_id(double x) { return x; }
+int forty_two(void) { return 42; }
+double num_idi(int a, double b, int c) { return a * 10000.0 + b * 100.0 + c; }
+int num_did(double a, int b, double c) { return (int)(a * 100) + b * 10 + (int)c; }
+static double num_stored;
+void num_store(double a, int b) { num_stored = a + b; }
+double num_stored_get(void) { return num_stored; }

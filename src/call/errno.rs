@@ -11,14 +11,14 @@ thread_local! {
 
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
 #[inline(always)]
-fn errno_location() -> *mut c_int {
+pub(crate) fn errno_location() -> *mut c_int {
     // SAFETY: always safe to call; returns this thread's errno address.
     unsafe { libc::__errno_location() }
 }
 
 #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
 #[inline(always)]
-fn errno_location() -> *mut c_int {
+pub(crate) fn errno_location() -> *mut c_int {
     // SAFETY: always safe to call; returns this thread's errno address.
     unsafe { libc::__error() }
 }

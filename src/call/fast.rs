@@ -59,6 +59,18 @@ pub fn register_slots(params: &[ValueClass]) -> Vec<usize> {
 }
 
 impl FastShape {
+    /// The shape of `ints` integer/pointer and `floats` floating-point arguments with a
+    /// result of kind `ret`, for callers that know it at compile time; `None` when the
+    /// fast path does not take it (too many arguments, or another calling convention).
+    pub const fn new(ret: FastReturn, ints: usize, floats: usize) -> Option<FastShape> {
+        if !FAST_PATH_AVAILABLE || ints > MAX_FAST_INTEGER_ARGS || floats > MAX_FAST_FLOAT_ARGS {
+            return None;
+        }
+        Some(FastShape(
+            (ret as u8) * 25 + (ints as u8) * 5 + floats as u8,
+        ))
+    }
+
     /// The shape of a non-variadic signature, or `None` when it needs libffi.
     pub fn of(params: &[ValueClass], ret: ValueClass) -> Option<FastShape> {
         if !FAST_PATH_AVAILABLE {
@@ -81,12 +93,7 @@ impl FastShape {
                 return None;
             }
         }
-        if ints > MAX_FAST_INTEGER_ARGS || floats > MAX_FAST_FLOAT_ARGS {
-            return None;
-        }
-        Some(FastShape(
-            (ret as u8) * 25 + (ints as u8) * 5 + floats as u8,
-        ))
+        FastShape::new(ret, ints, floats)
     }
 }
 
@@ -104,8 +111,16 @@ pub unsafe fn call_preserving_errno(
     image: &[u64; 8],
     saved: &Cell<c_int>,
 ) -> u64 {
-    // SAFETY: forwarded caller contract.
-    super::errno::preserved_in(saved, || unsafe { call(shape, function, image) })
+    // Written out rather than through `errno::preserved_in`: its closure would keep
+    // `call` from being inlined, and with it the folding of the shape's `match`.
+    let errno = super::errno::errno_location();
+    // SAFETY: `errno` is this thread's errno; the call is forwarded caller contract.
+    unsafe {
+        errno.write(saved.get());
+        let result = call(shape, function, image);
+        saved.set(errno.read());
+        result
+    }
 }
 
 /// Bits of a float slot as the `f64` the register carries.
@@ -120,7 +135,7 @@ fn fp(bits: u64) -> f64 {
 /// `function` must be a C function whose prototype has the shape `shape` was built from
 /// (integer and float arguments in the order of the image), and the image must hold
 /// valid arguments for it.
-#[inline]
+#[inline(always)]
 pub unsafe fn call(shape: FastShape, function: *const c_void, image: &[u64; 8]) -> u64 {
     macro_rules! call {
         (int; $($ty:ty),*; $($arg:expr),*) => {{

@@ -13,7 +13,7 @@ use super::state::ModuleState;
 use crate::call::fast::{self, FastShape};
 use crate::call::{self, CifCache, Signature, ValueClass};
 use crate::callback::{CallbackId, CallbackTable};
-use crate::cdata::convert::{c_from_lua, f64_to_c_integer, shape, Context, Shape};
+use crate::cdata::convert::{c_from_lua, f64_to_c_integer, f64_to_i32, shape, Context, Shape};
 use crate::cdata::{memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
@@ -198,6 +198,8 @@ fn extension(class: ValueClass) -> (bool, u8) {
 
 /// Everything a call of one cdata type needs, computed once.
 pub struct CallPlan {
+    /// The monomorphized caller of a signature of `int` and `double` parameters only.
+    numbers: Option<NumberCaller>,
     quick: Option<Quick>,
     fn_type: CTypeId,
     /// The cdata holds a pointer to the function (else the function itself).
@@ -298,7 +300,12 @@ fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, 
         .collect();
     let ret = return_conv(&reg, *ret, signature.ret_class());
     let quick = quick_plan(&signature, &args, ret);
+    let numbers = match (&quick, fn_type == ty) {
+        (Some(quick), true) => number_caller(quick),
+        _ => None,
+    };
     let plan = Box::leak(Box::new(CallPlan {
+        numbers,
         quick,
         fn_type,
         through_pointer: fn_type != ty,
@@ -430,6 +437,133 @@ unsafe fn call_quick(
         }
     }
     Some(1)
+}
+
+/// A caller monomorphized for one signature whose parameters are all `int` (any 32-bit
+/// signed integer) or `double` and whose result is one of those or `void`: the argument
+/// loop, the register slots and the prototype are fixed at compile time, so a call like
+/// `add(i, 1)` costs little more than a hand-written binding. `None` (nothing pushed,
+/// nothing called) when an argument is not a Luau number; the general path takes it.
+///
+/// # Safety
+/// `l` live inside `__call` with exactly the signature's arguments after the cdata;
+/// `address` is a C function of that signature; nothing with a destructor is live.
+pub type NumberCaller = unsafe extern "C-unwind" fn(State, &'static ModuleState, usize) -> c_int;
+
+/// The result kinds of a [`NumberCaller`] (its `RET` parameter).
+const NUMBER_RET_VOID: u8 = 0;
+const NUMBER_RET_INT: u8 = 1;
+const NUMBER_RET_DOUBLE: u8 = 2;
+
+/// The [`NumberCaller`] of `N` parameters, parameter `i` a `double` when bit `i` of
+/// `FLOATS` is set (else an `int`), with a result of kind `RET`.
+///
+/// # Safety
+/// As [`NumberCaller`].
+unsafe extern "C-unwind" fn call_numbers<const N: usize, const FLOATS: u8, const RET: u8>(
+    l: State,
+    st: &'static ModuleState,
+    address: usize,
+) -> c_int {
+    let shape = const {
+        let ret = match RET {
+            NUMBER_RET_VOID => fast::FastReturn::Void,
+            NUMBER_RET_INT => fast::FastReturn::Integer,
+            _ => fast::FastReturn::Float,
+        };
+        let floats = FLOATS.count_ones() as usize;
+        fast::FastShape::new(ret, N - floats, floats)
+    };
+    let Some(shape) = shape else {
+        // SAFETY: caller contract.
+        return unsafe { super::cdata_object::call_other(l, st) };
+    };
+    let mut image = [0u64; 8];
+    let (mut ints, mut floats) = (0, fast::MAX_FAST_INTEGER_ARGS);
+    for i in 0..N {
+        let idx = i as c_int + 2;
+        // SAFETY: idx is one of the call's arguments (the count was checked).
+        let n = unsafe {
+            if lua::lua_type(l, idx) != lua::LUA_TNUMBER {
+                return super::cdata_object::call_other(l, st);
+            }
+            lua::lua_tonumberx(l, idx, std::ptr::null_mut())
+        };
+        if FLOATS >> i & 1 == 1 {
+            image[floats] = n.to_bits();
+            floats += 1;
+        } else {
+            image[ints] = i64::from(f64_to_i32(n)) as u64;
+            ints += 1;
+        }
+    }
+    let depth = &st.calls.depth;
+    depth.set(depth.get() + 1);
+    // SAFETY: the caller guarantees the function's signature, whose shape this is.
+    let raw =
+        unsafe { fast::call_preserving_errno(shape, address as *const _, &image, &st.calls.errno) };
+    depth.set(depth.get() - 1);
+    if st.calls.has_callbacks.get() && depth.get() == 0 {
+        // SAFETY: caller contract (nothing owned is live).
+        unsafe { raise_callback_error(l, st) };
+    }
+    // SAFETY: a metamethod has a free slot for its result.
+    unsafe {
+        match RET {
+            NUMBER_RET_VOID => return 0,
+            NUMBER_RET_INT => lua::lua_pushnumber(l, f64::from(raw as i32)),
+            _ => lua::lua_pushnumber(l, f64::from_bits(raw)),
+        }
+    }
+    1
+}
+
+/// The [`NumberCaller`] of a quick plan, when its signature has at most three `int` or
+/// `double` parameters and an `int`, `double` or `void` result.
+fn number_caller(quick: &Quick) -> Option<NumberCaller> {
+    let mut floats = 0u8;
+    for (i, arg) in quick.slots.iter().enumerate() {
+        match (arg.conv, arg.class) {
+            (ArgConv::Number, ValueClass::I32) => {}
+            (ArgConv::Number, ValueClass::F64) => floats |= 1 << i,
+            _ => return None,
+        }
+    }
+    let ret = match quick.ret {
+        QuickRet::Void => NUMBER_RET_VOID,
+        QuickRet::Signed(32) => NUMBER_RET_INT,
+        QuickRet::F64 => NUMBER_RET_DOUBLE,
+        _ => return None,
+    };
+    macro_rules! pick {
+        ($(($n:literal, $floats:literal)),*) => {
+            match (quick.slots.len(), floats) {
+                $(($n, $floats) => Some(match ret {
+                    NUMBER_RET_VOID => call_numbers::<$n, $floats, NUMBER_RET_VOID> as NumberCaller,
+                    NUMBER_RET_INT => call_numbers::<$n, $floats, NUMBER_RET_INT>,
+                    _ => call_numbers::<$n, $floats, NUMBER_RET_DOUBLE>,
+                }),)*
+                _ => None,
+            }
+        };
+    }
+    pick!(
+        (0, 0),
+        (1, 0),
+        (1, 1),
+        (2, 0),
+        (2, 1),
+        (2, 2),
+        (2, 3),
+        (3, 0),
+        (3, 1),
+        (3, 2),
+        (3, 3),
+        (3, 4),
+        (3, 5),
+        (3, 6),
+        (3, 7)
+    )
 }
 
 /// The register bits of the Luau value at `idx` for a parameter converted by `conv`, for
@@ -766,6 +900,24 @@ pub unsafe fn call(l: State, st: &'static ModuleState) -> Option<c_int> {
             }
         }
         Some(call_planned(l, st, tag, plan, ty, data, nargs as usize))
+    }
+}
+
+/// The number caller of the cdata at 1 and its function's address, when it has one and
+/// is called with its parameter count (the common case of `__call`).
+///
+/// # Safety
+/// `l` live inside `__call` (the cdata at 1).
+#[inline(always)]
+pub unsafe fn number_caller_of(l: State, st: &ModuleState) -> Option<(NumberCaller, usize)> {
+    // SAFETY: caller contract.
+    unsafe {
+        // The count first: fewer values then live across the calls into Luau.
+        let nargs = lua::lua_gettop(l) - 1;
+        let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
+        let plan = st.calls.plan(h.ty)?;
+        let caller = plan.numbers?;
+        (nargs as usize == plan.fixed && !h.data.is_null()).then_some((caller, h.data as usize))
     }
 }
 

@@ -897,9 +897,26 @@ unsafe extern "C-unwind" fn cdata_len(l: State) -> c_int {
 }
 
 unsafe extern "C-unwind" fn cdata_call(l: State) -> c_int {
-    // SAFETY: called by Luau as a metamethod of this module.
+    // SAFETY: called by Luau as a metamethod of this module. The number caller is the
+    // last thing called, so the compiler makes it a jump.
     unsafe {
         let st = ModuleState::of_call(l);
+        match super::call_glue::number_caller_of(l, st) {
+            Some((caller, address)) => caller(l, st, address),
+            None => call_other(l, st),
+        }
+    }
+}
+
+/// Every `__call` of a cdata but a function taken by its number caller: other function
+/// calls, then the metatype's `__call`, else an error.
+///
+/// # Safety
+/// `l` live inside the cdata `__call` metamethod (the cdata at 1).
+#[inline(never)]
+pub(super) unsafe fn call_other(l: State, st: &'static ModuleState) -> c_int {
+    // SAFETY: caller contract.
+    unsafe {
         if let Some(results) = super::call_glue::call(l, st) {
             return results;
         }
