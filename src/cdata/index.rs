@@ -28,6 +28,35 @@ pub struct ElementPlan {
     pub complex_parts: bool,
 }
 
+/// A cached field Luau reads and writes as a plain number: an integer of at most 32 bits
+/// or a `float`/`double`, not a bitfield. The hot path of `cd.x` and `cd.x = n` needs
+/// nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberField {
+    /// `Shape::Int` (size below 8) or `Shape::Float`.
+    pub shape: Shape,
+    pub offset: u32,
+    pub through_pointer: bool,
+    /// Not `const`: a store may take the hot path.
+    pub writable: bool,
+}
+
+impl NumberField {
+    fn of(plan: &FieldPlan) -> Option<NumberField> {
+        let number = match plan.access.shape {
+            Shape::Int { size, .. } => size < 8,
+            Shape::Float { .. } => true,
+            _ => false,
+        };
+        (number && plan.access.bit.is_none()).then_some(NumberField {
+            shape: plan.access.shape,
+            offset: u32::try_from(plan.offset).ok()?,
+            through_pointer: plan.through_pointer,
+            writable: !plan.access.is_const,
+        })
+    }
+}
+
 const CACHE_SLOTS: usize = 512;
 
 /// Field lookups already resolved, direct-mapped: `keys[i]` is (type id, key string
@@ -36,6 +65,8 @@ const CACHE_SLOTS: usize = 512;
 pub struct FieldCache {
     keys: Box<[Cell<(u32, usize)>]>,
     plans: Box<[Cell<Option<FieldPlan>>]>,
+    /// `plans[i]` as a [`NumberField`] when it is one.
+    numbers: Box<[Cell<Option<NumberField>>]>,
     last_element: Cell<Option<(u32, ElementPlan)>>,
 }
 
@@ -44,6 +75,7 @@ impl Default for FieldCache {
         FieldCache {
             keys: (0..CACHE_SLOTS).map(|_| Cell::new((0, 0))).collect(),
             plans: (0..CACHE_SLOTS).map(|_| Cell::new(None)).collect(),
+            numbers: (0..CACHE_SLOTS).map(|_| Cell::new(None)).collect(),
             last_element: Cell::new(None),
         }
     }
@@ -65,10 +97,22 @@ impl FieldCache {
         }
     }
 
+    /// The cached field `key` of type `ty` when it is a [`NumberField`].
+    #[inline(always)]
+    pub fn number_field(&self, ty: CTypeId, key: usize) -> Option<NumberField> {
+        let slot = slot_of(ty, key);
+        if self.keys[slot].get() == (ty.0, key) {
+            self.numbers[slot].get()
+        } else {
+            None
+        }
+    }
+
     pub fn put_field(&self, ty: CTypeId, key: usize, plan: FieldPlan) {
         let slot = slot_of(ty, key);
         self.keys[slot].set((ty.0, key));
         self.plans[slot].set(Some(plan));
+        self.numbers[slot].set(NumberField::of(&plan));
     }
 
     #[inline]

@@ -413,12 +413,61 @@ unsafe fn push_element(
     }
 }
 
+/// The cached number field the key at 2 names in the cdata at 1, and its address: the
+/// hot path of `cd.x` and `cd.x = n`. `None` for anything else, including a NULL pointer.
+///
+/// # Safety
+/// `l` live inside a cdata metamethod with the key at 2.
+#[inline(always)]
+unsafe fn number_field_at(l: State, st: &ModuleState) -> Option<(Shape, bool, *mut u8)> {
+    // SAFETY: caller contract; the address is inside the cdata's object (or the struct
+    // its pointer points to) by the cached plan of its type.
+    unsafe {
+        let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
+        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        if key.is_null() {
+            return None;
+        }
+        let field = st.field_cache.number_field(h.ty, key as usize)?;
+        let base = base_address(h.data, field.through_pointer);
+        (!base.is_null()).then(|| {
+            (
+                field.shape,
+                field.writable,
+                base.wrapping_add(field.offset as usize),
+            )
+        })
+    }
+}
+
 /// `cd.field`, `cd[i]`, `p.x` through a pointer; else the metatype's `__index`.
 unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
-    // SAFETY: called by Luau as a metamethod of this module: upvalue 1 is the state and
-    // argument 1 a cdata; the error path drops every owned value before raising.
+    // SAFETY: called by Luau as a metamethod of this module; the number field's address
+    // is valid for its shape.
     unsafe {
         let st = ModuleState::of_call(l);
+        if let Some((shape, _, address)) = number_field_at(l, st) {
+            let value = match shape {
+                Shape::Float { size } => memory::read_float(address, size),
+                Shape::Int { size, signed } => memory::read_int(address, size, signed) as f64,
+                _ => unreachable!("number fields are integers or floats"),
+            };
+            lua::lua_pushnumber(l, value);
+            return 1;
+        }
+        index_other(l, st)
+    }
+}
+
+/// Every `__index` of a cdata but a cached number field.
+///
+/// # Safety
+/// `l` live inside the cdata `__index` metamethod.
+#[inline(never)]
+unsafe fn index_other(l: State, st: &ModuleState) -> c_int {
+    // SAFETY: called from `__index`: argument 1 is a cdata; the error path drops every
+    // owned value before raising.
+    unsafe {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
@@ -507,6 +556,25 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
     // SAFETY: as cdata_index.
     unsafe {
         let st = ModuleState::of_call(l);
+        if let Some((shape, true, address)) = number_field_at(l, st) {
+            if lua::lua_type(l, 3) == lua::LUA_TNUMBER {
+                let value = lua::lua_tonumberx(l, 3, std::ptr::null_mut());
+                write_scalar(address, shape, Scalar::Float(value));
+                return 0;
+            }
+        }
+        newindex_other(l, st)
+    }
+}
+
+/// Every `__newindex` of a cdata but a number stored into a cached number field.
+///
+/// # Safety
+/// `l` live inside the cdata `__newindex` metamethod.
+#[inline(never)]
+unsafe fn newindex_other(l: State, st: &ModuleState) -> c_int {
+    // SAFETY: as cdata_index.
+    unsafe {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
