@@ -57,6 +57,36 @@ impl NumberField {
     }
 }
 
+/// The last element plan as [`NumberField`] is to fields: elements Luau reads and
+/// writes as plain numbers, sized 1, 2, 4 or 8 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberElement {
+    pub shape: Shape,
+    /// log2 of the element size.
+    pub size_shift: u8,
+    pub through_pointer: bool,
+    pub writable: bool,
+}
+
+impl NumberElement {
+    fn of(plan: &ElementPlan) -> Option<NumberElement> {
+        let number = match plan.access.shape {
+            Shape::Int { size, .. } => size < 8,
+            Shape::Float { .. } => true,
+            _ => false,
+        };
+        let sized = plan.elem_size.is_power_of_two() && plan.elem_size <= 8;
+        (number && sized && plan.access.bit.is_none() && !plan.complex_parts).then_some(
+            NumberElement {
+                shape: plan.access.shape,
+                size_shift: plan.elem_size.trailing_zeros() as u8,
+                through_pointer: plan.through_pointer,
+                writable: !plan.access.is_const,
+            },
+        )
+    }
+}
+
 const CACHE_SLOTS: usize = 512;
 
 /// Field lookups already resolved, direct-mapped: `keys[i]` is (type id, key string
@@ -68,6 +98,8 @@ pub struct FieldCache {
     /// `plans[i]` as a [`NumberField`] when it is one.
     numbers: Box<[Cell<Option<NumberField>>]>,
     last_element: Cell<Option<(u32, ElementPlan)>>,
+    /// `last_element` as a [`NumberElement`] when it is one.
+    last_number_element: Cell<Option<(u32, NumberElement)>>,
 }
 
 impl Default for FieldCache {
@@ -77,6 +109,7 @@ impl Default for FieldCache {
             plans: (0..CACHE_SLOTS).map(|_| Cell::new(None)).collect(),
             numbers: (0..CACHE_SLOTS).map(|_| Cell::new(None)).collect(),
             last_element: Cell::new(None),
+            last_number_element: Cell::new(None),
         }
     }
 }
@@ -123,8 +156,19 @@ impl FieldCache {
         }
     }
 
+    /// The cached element plan of type `ty` when it is a [`NumberElement`].
+    #[inline(always)]
+    pub fn number_element(&self, ty: CTypeId) -> Option<NumberElement> {
+        match self.last_number_element.get() {
+            Some((t, element)) if t == ty.0 => Some(element),
+            _ => None,
+        }
+    }
+
     pub fn put_element(&self, ty: CTypeId, plan: ElementPlan) {
         self.last_element.set(Some((ty.0, plan)));
+        self.last_number_element
+            .set(NumberElement::of(&plan).map(|element| (ty.0, element)));
     }
 }
 

@@ -7,8 +7,8 @@ use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::cdata::arith::{self, ArithOp, ArithResult, CompareOp, Operand};
 use crate::cdata::convert::{
-    self, bitfield_from_lua, c_from_lua, f64_to_i64, lua_from_c, write_scalar, Access, Context,
-    Scalar, Shape,
+    self, bitfield_from_lua, c_from_lua, f64_to_c_integer, f64_to_i64, lua_from_c, write_scalar,
+    Access, Context, Scalar, Shape,
 };
 use crate::cdata::index::{resolve_element, resolve_field, ElementPlan, FieldPlan};
 use crate::cdata::{finalizer, init, memory, object};
@@ -413,20 +413,23 @@ unsafe fn push_element(
     }
 }
 
-/// The cached number field the key at 2 names in the cdata at 1, and its address: the
-/// hot path of `cd.x` and `cd.x = n`. `None` for anything else, including a NULL pointer.
+/// The cached number field or number element the key at 2 names in the cdata at 1, with
+/// whether it may be written and its address: the hot path of `cd.x`, `cd[i]`, `cd.x = n`
+/// and `cd[i] = n`. A number field is an integer of at most 32 bits or a `float`/`double`
+/// (not a bitfield); a number element likewise, within bounds. `None` for anything
+/// else, including a NULL pointer.
 ///
 /// # Safety
 /// `l` live inside a cdata metamethod with the key at 2.
 #[inline(always)]
-unsafe fn number_field_at(l: State, st: &ModuleState) -> Option<(Shape, bool, *mut u8)> {
+unsafe fn number_slot_at(l: State, st: &ModuleState) -> Option<(Shape, bool, *mut u8)> {
     // SAFETY: caller contract; the address is inside the cdata's object (or the struct
     // its pointer points to) by the cached plan of its type.
     unsafe {
         let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
         let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
         if key.is_null() {
-            return None;
+            return number_element_at(l, st, h);
         }
         let field = st.field_cache.number_field(h.ty, key as usize)?;
         let base = base_address(h.data, field.through_pointer);
@@ -440,17 +443,52 @@ unsafe fn number_field_at(l: State, st: &ModuleState) -> Option<(Shape, bool, *m
     }
 }
 
+/// [`number_slot_at`] for a key that is not a string: an element of the cached element
+/// plan of the cdata's type, when it is a number within bounds.
+///
+/// # Safety
+/// As [`number_slot_at`]; `h` is the cdata at 1.
+#[inline(always)]
+unsafe fn number_element_at(
+    l: State,
+    st: &ModuleState,
+    h: &object::Header,
+) -> Option<(Shape, bool, *mut u8)> {
+    // SAFETY: caller contract; the address is inside the cdata's array (bounds checked)
+    // or where its pointer points.
+    unsafe {
+        let element = st.field_cache.number_element(h.ty)?;
+        if lua::lua_type(l, 2) != lua::LUA_TNUMBER {
+            return None;
+        }
+        let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
+        // A negative index is a huge u64; references have u64::MAX bytes (unchecked).
+        if !element.through_pointer && index as u64 >= owned_bytes(h) >> element.size_shift {
+            return None;
+        }
+        let base = base_address(h.data, element.through_pointer);
+        let offset = index.wrapping_shl(u32::from(element.size_shift)) as isize;
+        (!base.is_null()).then(|| {
+            (
+                element.shape,
+                element.writable,
+                base.wrapping_offset(offset),
+            )
+        })
+    }
+}
+
 /// `cd.field`, `cd[i]`, `p.x` through a pointer; else the metatype's `__index`.
 unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module; the number field's address
     // is valid for its shape.
     unsafe {
         let st = ModuleState::of_call(l);
-        if let Some((shape, _, address)) = number_field_at(l, st) {
+        if let Some((shape, _, address)) = number_slot_at(l, st) {
             let value = match shape {
                 Shape::Float { size } => memory::read_float(address, size),
                 Shape::Int { size, signed } => memory::read_int(address, size, signed) as f64,
-                _ => unreachable!("number fields are integers or floats"),
+                _ => unreachable!("number slots are integers or floats"),
             };
             lua::lua_pushnumber(l, value);
             return 1;
@@ -459,7 +497,7 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
     }
 }
 
-/// Every `__index` of a cdata but a cached number field.
+/// Every `__index` of a cdata but a cached number field or element.
 ///
 /// # Safety
 /// `l` live inside the cdata `__index` metamethod.
@@ -556,10 +594,16 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
     // SAFETY: as cdata_index.
     unsafe {
         let st = ModuleState::of_call(l);
-        if let Some((shape, true, address)) = number_field_at(l, st) {
+        if let Some((shape, true, address)) = number_slot_at(l, st) {
             if lua::lua_type(l, 3) == lua::LUA_TNUMBER {
                 let value = lua::lua_tonumberx(l, 3, std::ptr::null_mut());
-                write_scalar(address, shape, Scalar::Float(value));
+                match shape {
+                    Shape::Float { size } => memory::write_float(address, size, value),
+                    Shape::Int { size, signed } => {
+                        memory::write_int(address, size, f64_to_c_integer(value, size, signed))
+                    }
+                    _ => unreachable!("number slots are integers or floats"),
+                }
                 return 0;
             }
         }
@@ -567,7 +611,8 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
     }
 }
 
-/// Every `__newindex` of a cdata but a number stored into a cached number field.
+/// Every `__newindex` of a cdata but a number stored into a cached number field or
+/// element.
 ///
 /// # Safety
 /// `l` live inside the cdata `__newindex` metamethod.
