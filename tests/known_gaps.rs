@@ -42,14 +42,6 @@ fn fixme_long_and_long_long_are_one_type() {
 }
 
 #[test]
-fn fixme_splice_inside_a_token_splits_it() {
-    // FIXME: a backslash-newline inside an identifier should join it (C translation
-    // phase 2); we treat the splice as whitespace. `cc -E` output never has splices.
-    let mut reg = Registry::new();
-    assert!(cdecl::cdef(&mut reg, "int spl\\\nit;", &[]).is_err());
-}
-
-#[test]
 fn fixme_function_spelling_shows_parameters() {
     // Deliberate deviation: LuaJIT prints `int (*)()` for every function pointer; we
     // spell the parameters so the spelling parses back to the same type.

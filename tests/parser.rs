@@ -701,3 +701,28 @@ fn four_thousand_declarations_parse_fast() {
     }
     assert!(start.elapsed().as_millis() < 500);
 }
+
+#[test]
+fn splices_join_tokens() {
+    // C translation phase 2, as LuaJIT: a backslash-newline inside an identifier, a
+    // number or a `//` comment joins it.
+    let mut reg = Registry::new();
+    cdecl::cdef(&mut reg, "int spl\\\nit; struct sp { int a\\\nb; };", &[]).unwrap();
+    assert!(reg.lookup_symbol("split").is_some());
+    let sp = reg.lookup_tag(TagKind::Struct, "sp").unwrap();
+    assert!(reg.field(sp, "ab").is_some());
+    cdecl::cdef(&mut reg, "enum { SPL = 1\\\r\n2 };", &[]).unwrap();
+    assert!(matches!(
+        reg.lookup_symbol("SPL"),
+        Some(Symbol::Constant { value: 12, .. })
+    ));
+    // The comment swallows the next physical line.
+    cdecl::cdef(&mut reg, "int c1; // comment \\\n int c2;\nint c3;", &[]).unwrap();
+    assert!(reg.lookup_symbol("c2").is_none());
+    assert!(reg.lookup_symbol("c3").is_some());
+    // Lines after a splice keep their numbers in errors.
+    let err = cdecl::cdef(&mut reg, "int a\\\nb;\nint x y;", &[]).unwrap_err();
+    assert_eq!(err.to_string(), "';' expected near 'y' at line 3");
+    let unsigned = cdecl::parse_type(&mut reg, "unsig\\\nned", &[]).unwrap();
+    assert_eq!(reg.c_name(unsigned), "unsigned int");
+}
