@@ -726,3 +726,32 @@ fn splices_join_tokens() {
     let unsigned = cdecl::parse_type(&mut reg, "unsig\\\nned", &[]).unwrap();
     assert_eq!(reg.c_name(unsigned), "unsigned int");
 }
+
+#[test]
+fn aligned_attribute_on_a_tag_reference() {
+    // `struct s __attribute__((aligned(16)))` names an aligned variant of `struct s`, as
+    // in LuaJIT: alignof 16, size and spelling unchanged, `struct s` itself untouched.
+    let mut reg = Registry::new();
+    cdecl::cdef(&mut reg, "struct al { char c; };", &[]).unwrap();
+    let plain = reg.lookup_tag(TagKind::Struct, "al").unwrap();
+    let aligned =
+        cdecl::parse_type(&mut reg, "struct al __attribute__((aligned(16)))", &[]).unwrap();
+    assert_ne!(aligned, plain);
+    assert_eq!(reg.align_of(aligned), Some(16));
+    assert_eq!(reg.size_of(aligned), Some(1));
+    assert_eq!(reg.c_name(aligned), "struct al");
+    assert_eq!(reg.align_of(plain), Some(1));
+    // In a member and a typedef (checked against LuaJIT: offset 8, size 16; alignof 8).
+    cdecl::cdef(
+        &mut reg,
+        "struct outer { char c; struct al __attribute__((aligned(8))) x; }; typedef struct al __attribute__((aligned(8))) al8_t;",
+        &[],
+    )
+    .unwrap();
+    let outer = reg.lookup_tag(TagKind::Struct, "outer").unwrap();
+    assert_eq!(reg.field(outer, "x").unwrap().offset, 8);
+    assert_eq!(reg.size_of(outer), Some(16));
+    let al8 = cdecl::parse_type(&mut reg, "al8_t", &[]).unwrap();
+    assert_eq!(reg.align_of(al8), Some(8));
+    assert_eq!(reg.align_of(plain), Some(1));
+}

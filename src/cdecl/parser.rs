@@ -626,8 +626,8 @@ impl<'s, 'r> Parser<'s, 'r> {
                         return Err(self.err_here(ParseMessage::InvalidCType));
                     }
                     let (id, anon) = match text {
-                        "struct" => self.record_spec(TagKind::Struct)?,
-                        "union" => self.record_spec(TagKind::Union)?,
+                        "struct" => self.record_spec(TagKind::Struct, &mut attrs)?,
+                        "union" => self.record_spec(TagKind::Union, &mut attrs)?,
                         _ => (self.enum_spec()?, false),
                     };
                     base = Some(id);
@@ -1232,7 +1232,11 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// `struct|union [attrs] [tag] [{ members }] [attrs]`; returns the type and whether
     /// it was an anonymous definition.
-    fn record_spec(&mut self, kind: TagKind) -> PResult<(CTypeId, bool)> {
+    /// `struct`/`union` with a tag, a body or both. Attributes around a body belong to the
+    /// record; an alignment written around a tag without a body (`struct s
+    /// __attribute__((aligned(16)))`) goes to `outer`, the specifier's attributes, so the
+    /// type it names is an aligned variant of the record, as in LuaJIT.
+    fn record_spec(&mut self, kind: TagKind, outer: &mut Attrs) -> PResult<(CTypeId, bool)> {
         self.enter()?;
         self.check_capacity()?;
         self.bump(); // struct/union
@@ -1283,6 +1287,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 .map_err(|e| layout_error(e, line))?;
             (id, tag.is_none())
         } else {
+            outer.align = outer.align.max(attrs.align);
             (self.tag_reference(kind, tag, tag_line)?, false)
         };
         self.leave();
