@@ -755,3 +755,38 @@ fn aligned_attribute_on_a_tag_reference() {
     assert_eq!(reg.align_of(al8), Some(8));
     assert_eq!(reg.align_of(plain), Some(1));
 }
+
+#[test]
+fn static_const_members_are_record_constants() {
+    // LuaJIT: `static const` integer members are constants of the struct (read through
+    // the ctype and its instances), not members; they take no space.
+    let mut reg = Registry::new();
+    cdecl::cdef(
+        &mut reg,
+        "struct k { static const int K = 1; int x; static const unsigned char U = 300; static const int NEG = -2 * 3; };",
+        &[],
+    )
+    .unwrap();
+    let k = reg.lookup_tag(TagKind::Struct, "k").unwrap();
+    assert_eq!(reg.size_of(k), Some(4));
+    assert!(reg.field(k, "K").is_none());
+    assert_eq!(reg.record_constant(k, "K"), Some((CTypeId::INT, 1)));
+    assert_eq!(reg.record_constant(k, "U"), Some((CTypeId::UCHAR, 44)));
+    assert_eq!(reg.record_constant(k, "NEG"), Some((CTypeId::INT, -6)));
+    assert_eq!(reg.record_constant(k, "x"), None);
+    // Through a pointer to the struct, as `p.K` in LuaJIT.
+    let p = cdecl::parse_type(&mut reg, "struct k *", &[]).unwrap();
+    assert_eq!(reg.record_constant(p, "K"), Some((CTypeId::INT, 1)));
+    // Not global: `ffi.C.K` is a missing declaration in LuaJIT too.
+    assert!(reg.lookup_symbol("K").is_none());
+    // A failing cdef that completes a forward-declared struct leaves no constants.
+    cdecl::cdef(&mut reg, "struct k2;", &[]).unwrap();
+    assert!(cdecl::cdef(
+        &mut reg,
+        "struct k2 { static const int Z = 3; int x; }; int y y;",
+        &[]
+    )
+    .is_err());
+    let k2 = reg.lookup_tag(TagKind::Struct, "k2").unwrap();
+    assert_eq!(reg.record_constant(k2, "Z"), None);
+}

@@ -1274,7 +1274,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             };
             let line = self.line();
             self.bump(); // {
-            let fields = self.members()?;
+            let (fields, constants) = self.members()?;
             self.expect("}")?;
             self.trailing_attributes(&mut attrs)?;
             let record_attrs = RecordAttrs {
@@ -1285,6 +1285,9 @@ impl<'s, 'r> Parser<'s, 'r> {
             self.reg
                 .complete_record(id, &fields, record_attrs)
                 .map_err(|e| layout_error(e, line))?;
+            if !constants.is_empty() {
+                self.reg.set_record_constants(id, constants);
+            }
             (id, tag.is_none())
         } else {
             outer.align = outer.align.max(attrs.align);
@@ -1334,8 +1337,11 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
     }
 
-    fn members(&mut self) -> PResult<Vec<FieldDecl>> {
+    /// A record's members, and its `static const` integer members (name, type, value).
+    #[allow(clippy::type_complexity)]
+    fn members(&mut self) -> PResult<(Vec<FieldDecl>, Vec<(String, CTypeId, i64)>)> {
         let mut fields: Vec<FieldDecl> = Vec::new();
+        let mut constants = Vec::new();
         while !self.is_punct("}") {
             if self.tok().kind == TokKind::Eof {
                 return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
@@ -1417,9 +1423,19 @@ impl<'s, 'r> Parser<'s, 'r> {
                     self.trailing_attributes(&mut attrs)?;
                 }
                 if spec.storage.is_static {
-                    // `static const int X = 5;` inside a struct: a constant, not a member.
+                    // `static const int X = 5;` inside a struct: a constant, not a member,
+                    // read through the ctype and its instances (LuaJIT). Other static
+                    // members are skipped.
                     if self.accept("=") {
-                        self.skip_initializer()?;
+                        match decl.name {
+                            Some(name) if self.reg.get(ty).is_integer() => {
+                                let value = self.assignment_expr()?;
+                                let value = self.convert_to(value, ty)?;
+                                let ty = self.reg.unqualified(ty);
+                                constants.push((name, ty, value.bits as i64));
+                            }
+                            _ => self.skip_initializer()?,
+                        }
                     }
                 } else {
                     if fields.len() >= MAX_FIELDS {
@@ -1440,7 +1456,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 break;
             }
         }
-        Ok(fields)
+        Ok((fields, constants))
     }
 
     /// `enum [attrs] [tag] [: type] [{ A, B = expr, … }] [attrs]`.
