@@ -339,6 +339,10 @@ const ERRORS: &[(&str, &str)] = &[
     ("typedef int f(void); f arr[2];", "invalid C type"),
     ("/* unterminated", "'*/' expected near '<eof>'"),
     ("int x = ;", "unexpected symbol near ';'"),
+    // As LuaJIT (checked with luajit).
+    ("int f(void, int);", "')' expected near ','"),
+    ("int \"str\";", "'<identifier>' expected near 'str'"),
+    ("int 'c';", "'<identifier>' expected near 'c'"),
 ];
 
 /// (type string for `parse_type`, expected error).

@@ -246,10 +246,15 @@ impl<'s, 'r> Parser<'s, 'r> {
     }
 
     pub(super) fn text_of(&self, t: &Token) -> &'s str {
-        if t.kind == TokKind::Eof {
-            "<eof>"
-        } else {
-            &self.src[t.start as usize..t.end as usize]
+        let text = &self.src[t.start as usize..t.end as usize];
+        match t.kind {
+            TokKind::Eof => "<eof>",
+            // As LuaJIT, a string or character literal is named by its body, unquoted.
+            TokKind::Str(_) | TokKind::Char(_) => {
+                let body = text.trim_start_matches(|c| c != '"' && c != '\'');
+                body.get(1..body.len().saturating_sub(1)).unwrap_or(body)
+            }
+            _ => text,
         }
     }
 
@@ -1122,9 +1127,12 @@ impl<'s, 'r> Parser<'s, 'r> {
                     && decl.layers.is_empty()
                     && decl.name.is_none()
                     && spec.base == CTypeId::VOID
-                    && self.is_punct(")")
                 {
-                    break;
+                    // `(void)`; `(void, int)` is LuaJIT's "')' expected near ','".
+                    if self.is_punct(")") {
+                        break;
+                    }
+                    return Err(self.err_here(ParseMessage::Expected(")".into())));
                 }
                 let ty = self.build_type(&spec, &decl)?;
                 // C 6.7.6.3: arrays and functions as parameters are pointers; top-level
