@@ -339,6 +339,10 @@ const ERRORS: &[(&str, &str)] = &[
     ("typedef int f(void); f arr[2];", "invalid C type"),
     ("/* unterminated", "'*/' expected near '<eof>'"),
     ("int x = ;", "unexpected symbol near ';'"),
+    // As LuaJIT (checked with luajit).
+    ("int f(void, int);", "')' expected near ','"),
+    ("int \"str\";", "'<identifier>' expected near 'str'"),
+    ("int 'c';", "'<identifier>' expected near 'c'"),
 ];
 
 /// (type string for `parse_type`, expected error).
@@ -700,4 +704,93 @@ fn four_thousand_declarations_parse_fast() {
         assert!(cdecl::cdef(&mut reg, "struct s1 { int a; };", &[]).is_err());
     }
     assert!(start.elapsed().as_millis() < 500);
+}
+
+#[test]
+fn splices_join_tokens() {
+    // C translation phase 2, as LuaJIT: a backslash-newline inside an identifier, a
+    // number or a `//` comment joins it.
+    let mut reg = Registry::new();
+    cdecl::cdef(&mut reg, "int spl\\\nit; struct sp { int a\\\nb; };", &[]).unwrap();
+    assert!(reg.lookup_symbol("split").is_some());
+    let sp = reg.lookup_tag(TagKind::Struct, "sp").unwrap();
+    assert!(reg.field(sp, "ab").is_some());
+    cdecl::cdef(&mut reg, "enum { SPL = 1\\\r\n2 };", &[]).unwrap();
+    assert!(matches!(
+        reg.lookup_symbol("SPL"),
+        Some(Symbol::Constant { value: 12, .. })
+    ));
+    // The comment swallows the next physical line.
+    cdecl::cdef(&mut reg, "int c1; // comment \\\n int c2;\nint c3;", &[]).unwrap();
+    assert!(reg.lookup_symbol("c2").is_none());
+    assert!(reg.lookup_symbol("c3").is_some());
+    // Lines after a splice keep their numbers in errors.
+    let err = cdecl::cdef(&mut reg, "int a\\\nb;\nint x y;", &[]).unwrap_err();
+    assert_eq!(err.to_string(), "';' expected near 'y' at line 3");
+    let unsigned = cdecl::parse_type(&mut reg, "unsig\\\nned", &[]).unwrap();
+    assert_eq!(reg.c_name(unsigned), "unsigned int");
+}
+
+#[test]
+fn aligned_attribute_on_a_tag_reference() {
+    // `struct s __attribute__((aligned(16)))` names an aligned variant of `struct s`, as
+    // in LuaJIT: alignof 16, size and spelling unchanged, `struct s` itself untouched.
+    let mut reg = Registry::new();
+    cdecl::cdef(&mut reg, "struct al { char c; };", &[]).unwrap();
+    let plain = reg.lookup_tag(TagKind::Struct, "al").unwrap();
+    let aligned =
+        cdecl::parse_type(&mut reg, "struct al __attribute__((aligned(16)))", &[]).unwrap();
+    assert_ne!(aligned, plain);
+    assert_eq!(reg.align_of(aligned), Some(16));
+    assert_eq!(reg.size_of(aligned), Some(1));
+    assert_eq!(reg.c_name(aligned), "struct al");
+    assert_eq!(reg.align_of(plain), Some(1));
+    // In a member and a typedef (checked against LuaJIT: offset 8, size 16; alignof 8).
+    cdecl::cdef(
+        &mut reg,
+        "struct outer { char c; struct al __attribute__((aligned(8))) x; }; typedef struct al __attribute__((aligned(8))) al8_t;",
+        &[],
+    )
+    .unwrap();
+    let outer = reg.lookup_tag(TagKind::Struct, "outer").unwrap();
+    assert_eq!(reg.field(outer, "x").unwrap().offset, 8);
+    assert_eq!(reg.size_of(outer), Some(16));
+    let al8 = cdecl::parse_type(&mut reg, "al8_t", &[]).unwrap();
+    assert_eq!(reg.align_of(al8), Some(8));
+    assert_eq!(reg.align_of(plain), Some(1));
+}
+
+#[test]
+fn static_const_members_are_record_constants() {
+    // LuaJIT: `static const` integer members are constants of the struct (read through
+    // the ctype and its instances), not members; they take no space.
+    let mut reg = Registry::new();
+    cdecl::cdef(
+        &mut reg,
+        "struct k { static const int K = 1; int x; static const unsigned char U = 300; static const int NEG = -2 * 3; };",
+        &[],
+    )
+    .unwrap();
+    let k = reg.lookup_tag(TagKind::Struct, "k").unwrap();
+    assert_eq!(reg.size_of(k), Some(4));
+    assert!(reg.field(k, "K").is_none());
+    assert_eq!(reg.record_constant(k, "K"), Some((CTypeId::INT, 1)));
+    assert_eq!(reg.record_constant(k, "U"), Some((CTypeId::UCHAR, 44)));
+    assert_eq!(reg.record_constant(k, "NEG"), Some((CTypeId::INT, -6)));
+    assert_eq!(reg.record_constant(k, "x"), None);
+    // Through a pointer to the struct, as `p.K` in LuaJIT.
+    let p = cdecl::parse_type(&mut reg, "struct k *", &[]).unwrap();
+    assert_eq!(reg.record_constant(p, "K"), Some((CTypeId::INT, 1)));
+    // Not global: `ffi.C.K` is a missing declaration in LuaJIT too.
+    assert!(reg.lookup_symbol("K").is_none());
+    // A failing cdef that completes a forward-declared struct leaves no constants.
+    cdecl::cdef(&mut reg, "struct k2;", &[]).unwrap();
+    assert!(cdecl::cdef(
+        &mut reg,
+        "struct k2 { static const int Z = 3; int x; }; int y y;",
+        &[]
+    )
+    .is_err());
+    let k2 = reg.lookup_tag(TagKind::Struct, "k2").unwrap();
+    assert_eq!(reg.record_constant(k2, "Z"), None);
 }

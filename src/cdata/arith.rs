@@ -113,13 +113,15 @@ fn is_uint64(reg: &Registry, op: Operand) -> bool {
     matches!(op, Operand::Cdata(h) if shape(reg, h.ty) == Shape::Int { size: 8, signed: false })
 }
 
-/// Applies `op` to `a` and `b` (for `Unm`, `b` is ignored).
+/// Applies `op` to `a` and `b` (for `Unm`, `b` is ignored: Luau passes no second
+/// operand, and LuaJIT's error names the one operand twice).
 pub fn arith(
     reg: &mut Registry,
     op: ArithOp,
     a: Operand,
     b: Operand,
 ) -> Result<ArithResult, String> {
+    let b = if op == ArithOp::Unm { a } else { b };
     let pa = as_pointer(reg, a);
     let pb = if op == ArithOp::Unm {
         None

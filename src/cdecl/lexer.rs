@@ -3,6 +3,7 @@
 
 use nom::bytes::complete::{take_while, take_while1};
 use nom::IResult;
+use std::borrow::Cow;
 
 use crate::error::{Error, ParseMessage};
 
@@ -485,6 +486,37 @@ fn snippet(src: &str, start: usize, mut end: usize) -> &str {
         end += 1;
     }
     &src[start.min(end)..end]
+}
+
+/// `src` with its line splices (a backslash before a newline) removed, as C's
+/// translation phase 2 does, so a splice inside an identifier, a number or a `//` comment
+/// joins it. The newlines a splice took are put back after the end of the logical line,
+/// so later lines keep their numbers. Borrows when there is no splice.
+pub fn join_splices(src: &str) -> Cow<'_, str> {
+    if !src.contains("\\\n") && !src.contains("\\\r\n") {
+        return Cow::Borrowed(src);
+    }
+    let mut out = String::with_capacity(src.len());
+    let mut owed = 0usize;
+    let mut rest = src;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest
+            .strip_prefix("\\\n")
+            .or_else(|| rest.strip_prefix("\\\r\n"))
+        {
+            owed += 1;
+            rest = after;
+            continue;
+        }
+        out.push(c);
+        if c == '\n' {
+            out.extend(std::iter::repeat_n('\n', owed));
+            owed = 0;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out.extend(std::iter::repeat_n('\n', owed));
+    Cow::Owned(out)
 }
 
 /// All tokens of `src`, ending with one `Eof`.

@@ -39,8 +39,9 @@ pub enum Param {
 /// Parses `src` as a sequence of C declarations and registers them (`ffi.cdef`).
 /// All or nothing: on error the registry is unchanged.
 pub fn cdef(reg: &mut Registry, src: &str, params: &[Param]) -> Result<(), Error> {
+    let src = lexer::join_splices(src);
     let txn = reg.begin();
-    match parser::Parser::new(reg, src, params, parser::Mode::Declarations)
+    match parser::Parser::new(reg, &src, params, parser::Mode::Declarations)
         .and_then(|mut p| p.declarations())
     {
         Ok(()) => {
@@ -57,8 +58,9 @@ pub fn cdef(reg: &mut Registry, src: &str, params: &[Param]) -> Result<(), Error
 /// Parses `src` as one abstract type, e.g. `int(*)(int)`, `struct foo *`, `uint8_t[$]`
 /// (`ffi.typeof`). May define a struct (`struct { int x; }`).
 pub fn parse_type(reg: &mut Registry, src: &str, params: &[Param]) -> Result<CTypeId, Error> {
+    let src = lexer::join_splices(src);
     let txn = reg.begin();
-    match parser::Parser::new(reg, src, params, parser::Mode::Type).and_then(|mut p| p.type_only())
+    match parser::Parser::new(reg, &src, params, parser::Mode::Type).and_then(|mut p| p.type_only())
     {
         Ok(id) => {
             reg.commit(txn);

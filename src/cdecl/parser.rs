@@ -246,10 +246,15 @@ impl<'s, 'r> Parser<'s, 'r> {
     }
 
     pub(super) fn text_of(&self, t: &Token) -> &'s str {
-        if t.kind == TokKind::Eof {
-            "<eof>"
-        } else {
-            &self.src[t.start as usize..t.end as usize]
+        let text = &self.src[t.start as usize..t.end as usize];
+        match t.kind {
+            TokKind::Eof => "<eof>",
+            // As LuaJIT, a string or character literal is named by its body, unquoted.
+            TokKind::Str(_) | TokKind::Char(_) => {
+                let body = text.trim_start_matches(|c| c != '"' && c != '\'');
+                body.get(1..body.len().saturating_sub(1)).unwrap_or(body)
+            }
+            _ => text,
         }
     }
 
@@ -626,8 +631,8 @@ impl<'s, 'r> Parser<'s, 'r> {
                         return Err(self.err_here(ParseMessage::InvalidCType));
                     }
                     let (id, anon) = match text {
-                        "struct" => self.record_spec(TagKind::Struct)?,
-                        "union" => self.record_spec(TagKind::Union)?,
+                        "struct" => self.record_spec(TagKind::Struct, &mut attrs)?,
+                        "union" => self.record_spec(TagKind::Union, &mut attrs)?,
                         _ => (self.enum_spec()?, false),
                     };
                     base = Some(id);
@@ -1122,9 +1127,12 @@ impl<'s, 'r> Parser<'s, 'r> {
                     && decl.layers.is_empty()
                     && decl.name.is_none()
                     && spec.base == CTypeId::VOID
-                    && self.is_punct(")")
                 {
-                    break;
+                    // `(void)`; `(void, int)` is LuaJIT's "')' expected near ','".
+                    if self.is_punct(")") {
+                        break;
+                    }
+                    return Err(self.err_here(ParseMessage::Expected(")".into())));
                 }
                 let ty = self.build_type(&spec, &decl)?;
                 // C 6.7.6.3: arrays and functions as parameters are pointers; top-level
@@ -1232,7 +1240,11 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// `struct|union [attrs] [tag] [{ members }] [attrs]`; returns the type and whether
     /// it was an anonymous definition.
-    fn record_spec(&mut self, kind: TagKind) -> PResult<(CTypeId, bool)> {
+    /// `struct`/`union` with a tag, a body or both. Attributes around a body belong to the
+    /// record; an alignment written around a tag without a body (`struct s
+    /// __attribute__((aligned(16)))`) goes to `outer`, the specifier's attributes, so the
+    /// type it names is an aligned variant of the record, as in LuaJIT.
+    fn record_spec(&mut self, kind: TagKind, outer: &mut Attrs) -> PResult<(CTypeId, bool)> {
         self.enter()?;
         self.check_capacity()?;
         self.bump(); // struct/union
@@ -1270,7 +1282,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             };
             let line = self.line();
             self.bump(); // {
-            let fields = self.members()?;
+            let (fields, constants) = self.members()?;
             self.expect("}")?;
             self.trailing_attributes(&mut attrs)?;
             let record_attrs = RecordAttrs {
@@ -1281,8 +1293,12 @@ impl<'s, 'r> Parser<'s, 'r> {
             self.reg
                 .complete_record(id, &fields, record_attrs)
                 .map_err(|e| layout_error(e, line))?;
+            if !constants.is_empty() {
+                self.reg.set_record_constants(id, constants);
+            }
             (id, tag.is_none())
         } else {
+            outer.align = outer.align.max(attrs.align);
             (self.tag_reference(kind, tag, tag_line)?, false)
         };
         self.leave();
@@ -1329,8 +1345,11 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
     }
 
-    fn members(&mut self) -> PResult<Vec<FieldDecl>> {
+    /// A record's members, and its `static const` integer members (name, type, value).
+    #[allow(clippy::type_complexity)]
+    fn members(&mut self) -> PResult<(Vec<FieldDecl>, Vec<(String, CTypeId, i64)>)> {
         let mut fields: Vec<FieldDecl> = Vec::new();
+        let mut constants = Vec::new();
         while !self.is_punct("}") {
             if self.tok().kind == TokKind::Eof {
                 return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
@@ -1412,9 +1431,19 @@ impl<'s, 'r> Parser<'s, 'r> {
                     self.trailing_attributes(&mut attrs)?;
                 }
                 if spec.storage.is_static {
-                    // `static const int X = 5;` inside a struct: a constant, not a member.
+                    // `static const int X = 5;` inside a struct: a constant, not a member,
+                    // read through the ctype and its instances (LuaJIT). Other static
+                    // members are skipped.
                     if self.accept("=") {
-                        self.skip_initializer()?;
+                        match decl.name {
+                            Some(name) if self.reg.get(ty).is_integer() => {
+                                let value = self.assignment_expr()?;
+                                let value = self.convert_to(value, ty)?;
+                                let ty = self.reg.unqualified(ty);
+                                constants.push((name, ty, value.bits as i64));
+                            }
+                            _ => self.skip_initializer()?,
+                        }
                     }
                 } else {
                     if fields.len() >= MAX_FIELDS {
@@ -1435,7 +1464,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 break;
             }
         }
-        Ok(fields)
+        Ok((fields, constants))
     }
 
     /// `enum [attrs] [tag] [: type] [{ A, B = expr, … }] [attrs]`.

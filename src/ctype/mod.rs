@@ -243,6 +243,9 @@ pub struct RecordDef {
     pub fields: Vec<Field>,
     /// The last member is a VLA `T[?]`: the record is a variable-length struct.
     pub is_vls: bool,
+    /// `static const` integer members (`struct s { static const int K = 1; }`): name,
+    /// type and value bits, read through the ctype and its instances, as in LuaJIT.
+    pub constants: Vec<(String, CTypeId, i64)>,
 }
 
 /// An enum definition.
@@ -607,6 +610,7 @@ impl Registry {
             align: 1,
             fields: Vec::new(),
             is_vls: false,
+            constants: Vec::new(),
         });
         id
     }
@@ -687,9 +691,33 @@ impl Registry {
                 align: laid.align,
                 fields: laid.fields,
                 is_vls: laid.is_vls,
+                constants: Vec::new(),
             },
         );
         Ok(())
+    }
+
+    /// Gives a complete record its `static const` members (journaled).
+    pub fn set_record_constants(&mut self, id: CTypeId, constants: Vec<(String, CTypeId, i64)>) {
+        if let Some(def) = self.record(id) {
+            let mut def = def.clone();
+            def.constants = constants;
+            self.set_record(id, def);
+        }
+    }
+
+    /// The `static const` member `name` of the record `id` or of the record a pointer `id`
+    /// points to (through qualifiers): its type and value bits.
+    pub fn record_constant(&self, id: CTypeId, name: &str) -> Option<(CTypeId, i64)> {
+        let record = match self.get(id).kind {
+            CTypeKind::Pointer { target } => target,
+            _ => id,
+        };
+        let def = self.record(record)?;
+        def.constants
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|&(_, ty, value)| (ty, value))
     }
 
     // ----- namespaces -------------------------------------------------------------

@@ -252,6 +252,11 @@ unsafe extern "C-unwind" fn ffi_offsetof(l: State) -> c_int {
     let result = unsafe { ctype_arg(l, st, 1, "offsetof", 0) }.and_then(|id| {
         // SAFETY: argument 2 is only inspected.
         let Some(name) = (unsafe { stack::to_bytes(l, 2) }) else {
+            // As LuaJIT, a number is taken as a string, which names no field.
+            // SAFETY: as above.
+            if unsafe { lua::lua_isnumber(l, 2) } != 0 {
+                return Ok(None);
+            }
             // SAFETY: as above.
             let got = unsafe { stack::type_name(l, 2) };
             return Err(bad_argument(

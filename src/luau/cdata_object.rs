@@ -1374,6 +1374,13 @@ pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) ->
                     Shape::Bool | Shape::Int { .. } | Shape::Float { .. } | Shape::Pointer { .. },
                     Some(size),
                 ) => Ok((size, reg.align_of(id).unwrap_or(1))),
+                // `long double` is a number type LuaJIT casts to; converting a value to it
+                // then fails with "cannot convert", as in LuaJIT.
+                (Shape::Other, Some(size))
+                    if matches!(reg.get(id).kind, CTypeKind::Float { .. }) =>
+                {
+                    Ok((size, reg.align_of(id).unwrap_or(1)))
+                }
                 _ => Err(format!(
                     "bad argument #1 to 'cast' ({})",
                     Error::InvalidType

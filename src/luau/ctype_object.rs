@@ -7,7 +7,8 @@
 use super::cdata_object;
 use super::stack::{self, State};
 use super::state::ModuleState;
-use crate::ctype::CTypeId;
+use crate::cdata::object;
+use crate::ctype::{CTypeId, CTypeKind};
 use crate::error::Error;
 use mlua::ffi as lua;
 use std::ffi::{c_int, c_void};
@@ -123,23 +124,57 @@ unsafe extern "C-unwind" fn ctype_call(l: State) -> c_int {
     }
 }
 
-/// `ct.name`: looked up in the metatype's `__index` (a table, or a function called
-/// with the ctype and the key). Without a metatype, an error as for a cdata.
+/// The value of the `static const` member named by the string at `key` of the record
+/// (or pointer to a record) that the ctype or cdata at `obj` stands for, as a number.
+///
+/// # Safety
+/// `l` is live; `obj` and `key` are valid indices.
+pub unsafe fn record_constant(l: State, st: &ModuleState, obj: c_int, key: c_int) -> Option<f64> {
+    // SAFETY: caller contract; only inspects the stack.
+    unsafe {
+        let name = stack::to_bytes(l, key)?;
+        let ty = match to_ctype(l, st, obj) {
+            Some(id) => id,
+            None => object::to_cdata(l, st.cdata_tag.get(), obj)?.ty,
+        };
+        let reg = st.registry.borrow();
+        let (cty, bits) = reg.record_constant(ty, std::str::from_utf8(name).ok()?)?;
+        Some(
+            if matches!(reg.get(cty).kind, CTypeKind::Int { signed: false, .. }) {
+                bits as u64 as f64
+            } else {
+                bits as f64
+            },
+        )
+    }
+}
+
+/// `ct.name`: a `static const` member of the record, else looked up in the metatype's
+/// `__index` (a table, or a function called with the ctype and the key). A key the table
+/// lacks, or no metatype: an error as for a cdata (LuaJIT).
 unsafe extern "C-unwind" fn ctype_index(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module with the ctype at 1.
     unsafe {
         let st = ModuleState::of_call(l);
+        if let Some(number) = record_constant(l, st, 1, 2) {
+            lua::lua_pushnumber(l, number);
+            return 1;
+        }
         if let Some(key) = metatype_of(l, st) {
             if cdata_object::push_metatype_field(l, st, key, c"__index") {
                 if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
                     lua::lua_pushvalue(l, 1);
                     lua::lua_pushvalue(l, 2);
                     lua::lua_call(l, 2, 1);
-                } else {
-                    lua::lua_pushvalue(l, 2);
-                    lua::lua_gettable(l, -2);
+                    return 1;
                 }
-                return 1;
+                lua::lua_pushvalue(l, 2);
+                lua::lua_gettable(l, -2);
+                // As LuaJIT: a key the `__index` table does not have is an error
+                // (`'struct s' has no member named 'k'`), not nil.
+                if lua::lua_type(l, -1) != lua::LUA_TNIL {
+                    return 1;
+                }
             }
         }
         let id = to_ctype(l, st, 1).unwrap_or(CTypeId::VOID);
