@@ -497,6 +497,34 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
     }
 }
 
+/// Raises LuaJIT's error for reading a `long double` field or element, which Luau
+/// cannot hold as a number (a `long double` cdata itself is still made by `ffi.new`).
+///
+/// # Safety
+/// `l` live; nothing owned by the caller is live (this may raise).
+unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) {
+    if access.shape != Shape::Other {
+        return;
+    }
+    let message = {
+        let reg = st.registry.borrow();
+        match reg.get(access.ty).kind {
+            CTypeKind::Float { size } if size > 8 => Some(
+                Error::CannotConvert {
+                    from: reg.c_name(access.ty),
+                    to: "double".to_string(),
+                }
+                .to_string(),
+            ),
+            _ => None,
+        }
+    };
+    if let Some(message) = message {
+        // SAFETY: caller contract; the message is moved into the raise.
+        unsafe { stack::raise(l, message) }
+    }
+}
+
 /// Every `__index` of a cdata but a cached number field or element.
 ///
 /// # Safety
@@ -511,16 +539,25 @@ unsafe fn index_other(l: State, st: &ModuleState) -> c_int {
         };
         let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
         if let Some((access, address)) = cached_field(l, st, ty, data, bytes) {
+            refuse_long_double(l, st, access);
             push_element(l, st, access, address, 1);
             return 1;
         }
         let failure = match locate(l, st, ty, data, bytes) {
             Ok((access, address)) => {
+                refuse_long_double(l, st, access);
                 push_element(l, st, access, address, 1);
                 return 1;
             }
             Err(message) => message,
         };
+        // A `static const` member of the struct (LuaJIT), after the fields and before
+        // the metatype.
+        if let Some(number) = super::ctype_object::record_constant(l, st, 1, 2) {
+            drop(failure);
+            lua::lua_pushnumber(l, number);
+            return 1;
+        }
         if push_metamethod(l, st, 1, c"__index") {
             if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
                 drop(failure);
@@ -634,6 +671,10 @@ unsafe fn newindex_other(l: State, st: &ModuleState) -> c_int {
                 Err(message) => message,
             },
             Err(message) => {
+                if super::ctype_object::record_constant(l, st, 1, 2).is_some() {
+                    drop(message);
+                    stack::raise(l, Error::WriteToConstant.to_string())
+                }
                 if push_metamethod(l, st, 1, c"__newindex") {
                     drop(message);
                     if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
