@@ -46,7 +46,7 @@ pub unsafe fn ctype_arg(
             format!("C type expected, got {got}"),
         ));
     };
-    let text = std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C type".to_string())?;
+    let bytes = text;
     // SAFETY: as above.
     let params = if params_from > 0 {
         unsafe { type_params(l, st, params_from, function)? }
@@ -54,10 +54,11 @@ pub unsafe fn ctype_arg(
         Vec::new()
     };
     if params.is_empty() {
-        if let Some(&id) = st.type_cache.borrow().get(text) {
+        if let Some(&id) = st.type_cache.borrow().get(bytes) {
             return Ok(id);
         }
     }
+    let text = std::str::from_utf8(bytes).map_err(|_| "invalid UTF-8 in C type".to_string())?;
     stack::guarded(|| {
         let mut registry = st.registry.borrow_mut();
         let before = registry.type_count();
@@ -66,7 +67,7 @@ pub unsafe fn ctype_arg(
         // made a new type (an anonymous struct, a first `int *`) is parsed again next
         // time, so each anonymous definition stays distinct, as in LuaJIT.
         if params.is_empty() && registry.type_count() == before {
-            st.type_cache.borrow_mut().insert(text.to_string(), id);
+            st.type_cache.borrow_mut().insert(bytes.into(), id);
         }
         Ok(id)
     })

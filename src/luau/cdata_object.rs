@@ -1405,6 +1405,28 @@ pub unsafe fn detach_finalizer(l: State, st: &ModuleState, cd: c_int) {
 ///
 /// # Safety
 /// As [`new_cdata`].
+/// The address held by the cdata at `idx` when it is a pointer and `target` (the shape
+/// of the type cast to) a pointer: a cast between them keeps the address.
+///
+/// # Safety
+/// `l` live, `idx` valid.
+unsafe fn pointer_to_pointer(
+    l: State,
+    st: &ModuleState,
+    target: Shape,
+    idx: c_int,
+) -> Option<usize> {
+    if !matches!(target, Shape::Pointer { .. }) {
+        return None;
+    }
+    // SAFETY: caller contract; a pointer cdata's object holds an address.
+    unsafe {
+        let h = object::to_cdata(l, st.cdata_tag.get(), idx)?;
+        let source = convert::shape(&st.registry.borrow(), h.ty);
+        matches!(source, Shape::Pointer { .. }).then(|| memory::read_address(h.data))
+    }
+}
+
 pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) -> c_int {
     // SAFETY: as new_cdata.
     unsafe {
@@ -1412,15 +1434,18 @@ pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) ->
             let reg = st.registry.borrow();
             match (convert::shape(&reg, id), reg.size_of(id)) {
                 (
-                    Shape::Bool | Shape::Int { .. } | Shape::Float { .. } | Shape::Pointer { .. },
+                    shape @ (Shape::Bool
+                    | Shape::Int { .. }
+                    | Shape::Float { .. }
+                    | Shape::Pointer { .. }),
                     Some(size),
-                ) => Ok((size, reg.align_of(id).unwrap_or(1))),
+                ) => Ok((size, reg.align_of(id).unwrap_or(1), shape)),
                 // `long double` is a number type LuaJIT casts to; converting a value to it
                 // then fails with "cannot convert", as in LuaJIT.
                 (Shape::Other, Some(size))
                     if matches!(reg.get(id).kind, CTypeKind::Float { .. }) =>
                 {
-                    Ok((size, reg.align_of(id).unwrap_or(1)))
+                    Ok((size, reg.align_of(id).unwrap_or(1), Shape::Other))
                 }
                 _ => Err(format!(
                     "bad argument #1 to 'cast' ({})",
@@ -1428,12 +1453,19 @@ pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) ->
                 )),
             }
         };
-        let (size, align) = stack::ok_or_raise(l, plan);
+        let (size, align, shape) = stack::ok_or_raise(l, plan);
         // An absent value is an error (lua_absindex must not see an index past the top).
         if lua::lua_gettop(l) < idx {
             stack::raise(l, "bad argument #2 to 'cast' (value expected)".to_string())
         }
         let idx = lua::lua_absindex(l, idx);
+        // The commonest cast, one pointer to another (`ffi.cast("const int *", p)` in a
+        // callback): the address as it is, without the conversion machinery.
+        if let Some(address) = pointer_to_pointer(l, st, shape, idx) {
+            let h = object::push_new(l, st.cdata_tag.get(), id, size as usize, align);
+            memory::write_address((*h).data, address);
+            return 1;
+        }
         let h = object::push_new(l, st.cdata_tag.get(), id, size as usize, align);
         let data = (*h).data;
         let result = c_from_lua(

@@ -14,6 +14,7 @@ use mlua::ffi as lua;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// How many states loaded the module, and the first one's data: while only one state
@@ -21,13 +22,53 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 static STATES_LOADED: AtomicUsize = AtomicUsize::new(0);
 static ONLY_STATE: AtomicPtr<ModuleState> = AtomicPtr::new(std::ptr::null_mut());
 
+/// C type strings (`ffi.cast("int *", p)` on every call of a hot function) to their ids.
+pub type TypeTextCache = HashMap<Box<[u8]>, CTypeId, BuildHasherDefault<TypeTextHasher>>;
+
+/// rustc's FxHash: a multiply-and-rotate over 8-byte words, a few instructions for the
+/// short strings of C type names where SipHash costs about a hundred. Its keys are
+/// type names a script wrote; a collision costs one more comparison, nothing else.
+#[derive(Default)]
+pub struct TypeTextHasher(u64);
+
+impl TypeTextHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for TypeTextHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+        }
+        let mut last = [0u8; 8];
+        let rest = words.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(last));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 pub struct ModuleState {
     /// Every C type and declaration seen by `ffi.cdef` and friends.
     pub registry: RefCell<Registry>,
     /// The userdata tag of ctype objects (`typeof(ct) == "ctype"`).
     pub ctype_tag: c_int,
-    /// C type strings already parsed that only looked types up (see `args::ctype_arg`).
-    pub type_cache: RefCell<HashMap<String, CTypeId>>,
+    /// C type strings already parsed that only looked types up (see `args::ctype_arg`),
+    /// by their bytes.
+    pub type_cache: RefCell<TypeTextCache>,
     /// The userdata tag of cdata (`typeof(cd) == "cdata"`), set at load.
     pub cdata_tag: Cell<c_int>,
     /// Resolved field and element lookups (the indexing hot path).
@@ -51,7 +92,7 @@ impl ModuleState {
         let st: &'static ModuleState = Box::leak(Box::new(ModuleState {
             registry: RefCell::new(Registry::new()),
             ctype_tag,
-            type_cache: RefCell::new(HashMap::new()),
+            type_cache: RefCell::new(TypeTextCache::default()),
             cdata_tag: Cell::new(0),
             field_cache: FieldCache::default(),
             anchors_ref: Cell::new(0),
