@@ -322,7 +322,9 @@ pub unsafe fn lua_from_c(l: *mut lua_State, tag: c_int, access: Access, src: *mu
                 let header = object::push_new(l, tag, access.ty, size_of::<usize>(), 8);
                 memory::write_address((*header).data, address);
             }
-            _ => object::push_ref(l, tag, access.ty, src, access.size),
+            _ => {
+                object::push_ref(l, tag, access.ty, src, access.size);
+            }
         }
     }
 }

@@ -329,7 +329,9 @@ pub unsafe fn run_pending(
                 }
                 let tag = finalizers.cdata_tag.get();
                 match pending.address {
-                    Some(address) => object::push_ref(l, tag, pending.ty, address as *mut u8, 0),
+                    Some(address) => {
+                        object::push_ref(l, tag, pending.ty, address as *mut u8, 0);
+                    }
                     None => {
                         let h = object::push_new(
                             l,

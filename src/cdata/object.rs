@@ -161,7 +161,13 @@ pub unsafe fn free_heap(block: *mut c_void) {
 ///
 /// # Safety
 /// As [`push_new`].
-pub unsafe fn push_ref(l: *mut lua_State, tag: c_int, ty: CTypeId, address: *mut u8, size: u32) {
+pub unsafe fn push_ref(
+    l: *mut lua_State,
+    tag: c_int,
+    ty: CTypeId,
+    address: *mut u8,
+    size: u32,
+) -> *mut Header {
     // SAFETY: caller contract; the block is a header and an anchor slot, both written
     // before any read.
     unsafe {
@@ -175,6 +181,7 @@ pub unsafe fn push_ref(l: *mut lua_State, tag: c_int, ty: CTypeId, address: *mut
             size,
             finalizer: 0,
         });
+        block.cast::<Header>()
     }
 }
 

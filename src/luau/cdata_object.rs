@@ -15,7 +15,7 @@ use crate::cdata::{finalizer, init, memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
 use mlua::ffi as lua;
-use std::ffi::{c_int, CStr};
+use std::ffi::{c_char, c_int, CStr};
 
 /// Registers the cdata metatable for `st.cdata_tag` and claims the tag with the cdata
 /// destructor.
@@ -250,7 +250,8 @@ unsafe fn locate(
 
 /// The hot path of [`locate`]: a string key already in the field cache, or a number
 /// index of the last array/pointer type indexed, for a cdata whose object (or pointee)
-/// is not NULL. `None` sends the caller to `locate`.
+/// is not NULL. `key` is `lua_tostringatom` of the key at 2. `None` sends the caller to
+/// `locate`.
 ///
 /// # Safety
 /// As [`locate`].
@@ -261,10 +262,10 @@ unsafe fn cached_field(
     ty: CTypeId,
     data: *mut u8,
     bytes: u64,
+    key: *const c_char,
 ) -> Option<(Access, *mut u8)> {
-    // SAFETY: caller contract; tostringatom only inspects the key.
+    // SAFETY: caller contract; only inspects the key at 2.
     unsafe {
-        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
         if key.is_null() {
             if lua::lua_type(l, 2) != lua::LUA_TNUMBER {
                 return None;
@@ -367,7 +368,8 @@ unsafe fn anchor_key(l: State, st: &ModuleState) {
     }
 }
 
-/// Pushes the value at `address` read from the cdata at `parent`; a reference into a
+/// Pushes the value at `address` read from the cdata at `parent` (whose header is
+/// `parent_header`); a reference into a
 /// value cdata (not through a pointer) keeps that cdata alive with a `lua_ref` released
 /// after the reference is collected (an array-slot store: much cheaper than a weak
 /// table keyed by every reference).
@@ -381,34 +383,30 @@ unsafe fn push_element(
     access: Access,
     address: *mut u8,
     parent: c_int,
+    parent_header: &object::Header,
 ) {
     // SAFETY: caller contract.
     unsafe {
-        lua_from_c(l, st.cdata_tag.get(), access, address);
-        if matches!(
+        let aggregate = matches!(
             access.shape,
             Shape::Array { .. } | Shape::Record | Shape::Other
-        ) && access.bit.is_none()
-        {
-            let owns_memory = match object::to_cdata(l, st.cdata_tag.get(), parent) {
-                Some(h) => {
-                    h.is_ref()
-                        || !matches!(
-                            convert::shape(&st.registry.borrow(), h.ty),
-                            Shape::Pointer { .. }
-                        )
-                }
-                None => false,
-            };
-            if owns_memory {
-                if st.finalizers.has_unrefs() {
-                    st.finalizers.release_anchors(l);
-                }
-                let anchor = lua::lua_ref(l, parent);
-                if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), -1) {
-                    object::set_anchor(h, anchor);
-                }
+        ) && access.bit.is_none();
+        if !aggregate {
+            lua_from_c(l, st.cdata_tag.get(), access, address);
+            return;
+        }
+        let reference = object::push_ref(l, st.cdata_tag.get(), access.ty, address, access.size);
+        let owns_memory = parent_header.is_ref()
+            || !matches!(
+                convert::shape(&st.registry.borrow(), parent_header.ty),
+                Shape::Pointer { .. }
+            );
+        if owns_memory {
+            if st.finalizers.has_unrefs() {
+                st.finalizers.release_anchors(l);
             }
+            let anchor = lua::lua_ref(l, parent);
+            object::set_anchor(&mut *reference, anchor);
         }
     }
 }
@@ -420,14 +418,18 @@ unsafe fn push_element(
 /// else, including a NULL pointer.
 ///
 /// # Safety
-/// `l` live inside a cdata metamethod with the key at 2.
+/// `l` live inside a cdata metamethod with the cdata `h` at 1 and the key at 2; `key`
+/// is `lua_tostringatom` of it.
 #[inline(always)]
-unsafe fn number_slot_at(l: State, st: &ModuleState) -> Option<(Shape, bool, *mut u8)> {
+unsafe fn number_slot_at(
+    l: State,
+    st: &ModuleState,
+    h: &object::Header,
+    key: *const c_char,
+) -> Option<(Shape, bool, *mut u8)> {
     // SAFETY: caller contract; the address is inside the cdata's object (or the struct
     // its pointer points to) by the cached plan of its type.
     unsafe {
-        let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
-        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
         if key.is_null() {
             return number_element_at(l, st, h);
         }
@@ -484,7 +486,11 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
     // is valid for its shape.
     unsafe {
         let st = ModuleState::of_call(l);
-        if let Some((shape, _, address)) = number_slot_at(l, st) {
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
+            return 0;
+        };
+        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        if let Some((shape, _, address)) = number_slot_at(l, st, h, key) {
             let value = match shape {
                 Shape::Float { size } => memory::read_float(address, size),
                 Shape::Int { size, signed } => memory::read_int(address, size, signed) as f64,
@@ -493,7 +499,7 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
             lua::lua_pushnumber(l, value);
             return 1;
         }
-        index_other(l, st)
+        index_other(l, st, h, key)
     }
 }
 
@@ -528,25 +534,22 @@ unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) {
 /// Every `__index` of a cdata but a cached number field or element.
 ///
 /// # Safety
-/// `l` live inside the cdata `__index` metamethod.
+/// `l` live inside the cdata `__index` metamethod, `h` the cdata at 1 and `key`
+/// `lua_tostringatom` of the key at 2.
 #[inline(never)]
-unsafe fn index_other(l: State, st: &ModuleState) -> c_int {
-    // SAFETY: called from `__index`: argument 1 is a cdata; the error path drops every
-    // owned value before raising.
+unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *const c_char) -> c_int {
+    // SAFETY: caller contract; the error path drops every owned value before raising.
     unsafe {
-        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
-            return 0;
-        };
         let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
-        if let Some((access, address)) = cached_field(l, st, ty, data, bytes) {
+        if let Some((access, address)) = cached_field(l, st, ty, data, bytes, key) {
             refuse_long_double(l, st, access);
-            push_element(l, st, access, address, 1);
+            push_element(l, st, access, address, 1, h);
             return 1;
         }
         let failure = match locate(l, st, ty, data, bytes) {
             Ok((access, address)) => {
                 refuse_long_double(l, st, access);
-                push_element(l, st, access, address, 1);
+                push_element(l, st, access, address, 1, h);
                 return 1;
             }
             Err(message) => message,
@@ -631,7 +634,11 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
     // SAFETY: as cdata_index.
     unsafe {
         let st = ModuleState::of_call(l);
-        if let Some((shape, true, address)) = number_slot_at(l, st) {
+        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
+            return 0;
+        };
+        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        if let Some((shape, true, address)) = number_slot_at(l, st, h, key) {
             if lua::lua_type(l, 3) == lua::LUA_TNUMBER {
                 let value = lua::lua_tonumberx(l, 3, std::ptr::null_mut());
                 match shape {
@@ -644,7 +651,7 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
                 return 0;
             }
         }
-        newindex_other(l, st)
+        newindex_other(l, st, h, key)
     }
 }
 
@@ -652,16 +659,19 @@ unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
 /// element.
 ///
 /// # Safety
-/// `l` live inside the cdata `__newindex` metamethod.
+/// `l` live inside the cdata `__newindex` metamethod, `h` the cdata at 1 and `key`
+/// `lua_tostringatom` of the key at 2.
 #[inline(never)]
-unsafe fn newindex_other(l: State, st: &ModuleState) -> c_int {
+unsafe fn newindex_other(
+    l: State,
+    st: &ModuleState,
+    h: &object::Header,
+    key: *const c_char,
+) -> c_int {
     // SAFETY: as cdata_index.
     unsafe {
-        let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
-            return 0;
-        };
         let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
-        let located = match cached_field(l, st, ty, data, bytes) {
+        let located = match cached_field(l, st, ty, data, bytes, key) {
             Some(found) => Ok(found),
             None => locate(l, st, ty, data, bytes),
         };
@@ -1152,7 +1162,7 @@ unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
         let located = element(st, ty, data, bytes, next);
         let (access, address) = stack::ok_or_raise(l, located);
         lua::lua_pushnumber(l, next as f64);
-        push_element(l, st, access, address, 1);
+        push_element(l, st, access, address, 1, h);
         2
     }
 }
