@@ -842,6 +842,21 @@ pub unsafe fn c_from_c(
                 );
                 Ok(())
             }
+            (Shape::Int { .. }, Shape::Other)
+                if ctx == Context::Cast
+                    && matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) =>
+            {
+                // A function's address (`ffi.cast("intptr_t", ffi.C.f)`).
+                write_scalar(
+                    dst,
+                    to,
+                    Scalar::Int {
+                        value: src.data as i64,
+                        unsigned: true,
+                    },
+                );
+                Ok(())
+            }
             (Shape::Pointer { .. }, Shape::Int { .. }) if ctx == Context::Cast => {
                 write_scalar(dst, to, read_scalar(src.data, from).expect("integer"));
                 Ok(())
