@@ -192,3 +192,5 @@ double cf_cb_args(double (*f)(char, unsigned char, short, unsigned short, bool, 
     return f(-3, 250, -30000, 60000, true, 1.5f, -5000000000LL, 18000000000000000000ULL, p);
 }
 int cf_cb_str(int (*f)(const char *)) { return f("text"); }
+int cf_deref(const int *p) { return *p; }
+double cf_dptr(double *p) { return *p; }

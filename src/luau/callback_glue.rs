@@ -386,7 +386,7 @@ pub unsafe fn method(l: State, st: &'static ModuleState, name: &CStr) -> Option<
     // SAFETY: caller contract.
     unsafe {
         let code = function_pointer_at_1(l, st)?;
-        Some(run_method(l, st, code, free))
+        Some(run_method(l, st, code, free, 1))
     }
 }
 
@@ -434,25 +434,33 @@ unsafe fn method_function(l: State, free: bool) -> c_int {
     // SAFETY: caller contract; nothing owned is live when raising.
     unsafe {
         let st = ModuleState::of_call(l);
-        match function_pointer_at_1(l, st) {
-            Some(code) => run_method(l, st, code, free),
-            None => {
-                let got = stack::type_name(l, 1);
-                let name = if free { "free" } else { "set" };
-                stack::raise(
-                    l,
-                    format!("bad argument #1 to '{name}' (callback expected, got {got})"),
-                )
-            }
+        if let Some(code) = function_pointer_at_1(l, st) {
+            return run_method(l, st, code, free, 2);
         }
+        let message = if object::to_cdata(l, st.cdata_tag.get(), 1).is_some() {
+            "bad callback".to_string()
+        } else {
+            let got = stack::type_name(l, 1);
+            let name = if free { "free" } else { "set" };
+            format!("bad argument #1 to '{name}' (cdata expected, got {got})")
+        };
+        stack::raise(l, message)
     }
 }
 
-/// Frees the callback at `code`, or sets its function to the one at 2.
+/// Frees the callback at `code`, or sets its function to the one at 2. `function_arg`
+/// is the number the function argument has in messages: 1 for `cb:set(fn)`, 2 for
+/// `cb.set(cb, fn)`, as LuaJIT counts them.
 ///
 /// # Safety
 /// `l` live inside an API function; the caller holds nothing with a destructor.
-unsafe fn run_method(l: State, st: &'static ModuleState, code: usize, free: bool) -> c_int {
+unsafe fn run_method(
+    l: State,
+    st: &'static ModuleState,
+    code: usize,
+    free: bool,
+    function_arg: c_int,
+) -> c_int {
     // SAFETY: caller contract; owned values are dropped before raising.
     unsafe {
         let id = st.calls.callback_codes.borrow().get(&code).copied();
@@ -480,7 +488,7 @@ unsafe fn run_method(l: State, st: &'static ModuleState, code: usize, free: bool
             let got = stack::type_name(l, 2);
             stack::raise(
                 l,
-                format!("bad argument #1 to 'set' (function expected, got {got})"),
+                format!("bad argument #{function_arg} to 'set' (function expected, got {got})"),
             )
         }
         let result = st
