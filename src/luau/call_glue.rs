@@ -55,7 +55,7 @@ pub struct CallState {
     /// `lua_ref` of the callback trampoline closure.
     pub trampoline_ref: Cell<c_int>,
     /// `lua_ref` of a one-slot table keeping the first non-string error value raised by
-    /// a callback (`[1]`, `false` when empty) until it is raised again in Luau.
+    /// a callback (`[1]`; the table itself when empty) until it is raised again in Luau.
     pub error_value_ref: Cell<c_int>,
     /// `lua_ref` of the weak-keyed table function cdata → library handle.
     pub keepalive_ref: Cell<c_int>,

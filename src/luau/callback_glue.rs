@@ -40,8 +40,9 @@ pub unsafe fn init(l: State, st: &'static ModuleState) {
         stack::push_closure(l, trampoline, st.as_upvalue());
         st.calls.trampoline_ref.set(lua::lua_ref(l, -1));
         lua::lua_settop(l, -2);
+        // Empty is the table itself in its slot (any Luau value may be an error value).
         lua::lua_createtable(l, 1, 0);
-        lua::lua_pushboolean(l, 0);
+        lua::lua_pushvalue(l, -1);
         lua::lua_rawseti(l, -2, 1);
         st.calls.error_value_ref.set(lua::lua_ref(l, -1));
         lua::lua_settop(l, -2);
@@ -67,7 +68,7 @@ unsafe fn keep_error_value(l: State, st: &ModuleState) {
             st.calls.error_value_ref.get() as _,
         );
         lua::lua_rawgeti(l, -1, 1);
-        let empty = lua::lua_type(l, -1) == lua::LUA_TBOOLEAN;
+        let empty = lua::lua_rawequal(l, -1, -2) != 0;
         lua::lua_settop(l, -2);
         if empty {
             lua::lua_pushvalue(l, -2);
@@ -91,9 +92,10 @@ pub unsafe fn raise_pending(l: State, st: &ModuleState, message: String) -> ! {
             st.calls.error_value_ref.get() as _,
         );
         lua::lua_rawgeti(l, -1, 1);
-        lua::lua_pushboolean(l, 0);
+        let kept = lua::lua_rawequal(l, -1, -2) == 0;
+        lua::lua_pushvalue(l, -2);
         lua::lua_rawseti(l, -3, 1);
-        if message == ERROR_VALUE && lua::lua_type(l, -1) != lua::LUA_TBOOLEAN {
+        if message == ERROR_VALUE && kept {
             drop(message);
             lua::lua_error(l)
         }
