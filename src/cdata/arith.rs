@@ -66,6 +66,10 @@ pub enum ArithResult {
 fn name(reg: &Registry, op: Operand) -> String {
     match op {
         Operand::Number(_) => "number".into(),
+        // A function cdata takes part as the pointer to it; LuaJIT names it so.
+        Operand::Cdata(h) if matches!(reg.get(h.ty).kind, CTypeKind::Function { .. }) => {
+            reg.c_name_pointer(h.ty)
+        }
         Operand::Cdata(h) => reg.c_name(h.ty),
         Operand::Other(n) => n.into(),
     }
@@ -290,8 +294,8 @@ pub fn compare(reg: &mut Registry, op: CompareOp, a: &Header, b: &Header) -> Res
 
 fn bad_compare(reg: &Registry, a: &Header, b: &Header) -> String {
     Error::BadComparison {
-        left: reg.c_name(a.ty),
-        right: reg.c_name(b.ty),
+        left: name(reg, Operand::Cdata(a)),
+        right: name(reg, Operand::Cdata(b)),
     }
     .to_string()
 }

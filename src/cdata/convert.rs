@@ -813,7 +813,15 @@ pub unsafe fn c_from_c(
 ) -> Result<(), String> {
     let to = shape(reg, ty);
     let from = shape(reg, src.ty);
-    let fail = || Err(cannot_convert(reg.c_name(src.ty), reg, ty, ctx));
+    let fail = || {
+        // A function cdata converts as the pointer to it; LuaJIT names it so.
+        let from = if matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) {
+            reg.c_name_pointer(src.ty)
+        } else {
+            reg.c_name(src.ty)
+        };
+        Err(cannot_convert(from, reg, ty, ctx))
+    };
     // SAFETY: caller contract; reads stay within src's object, writes within dst's.
     unsafe {
         match (to, from) {
