@@ -711,7 +711,12 @@ fn libraries_resolve_names_like_luajit() {
 
     let lib = Library::load(fixture_library(), false).unwrap();
     let undefined = lib.symbol("no_such_function").unwrap_err();
-    assert_eq!(undefined.to_string(), "undefined symbol: no_such_function");
+    assert!(
+        undefined
+            .to_string()
+            .ends_with("undefined symbol: no_such_function"),
+        "{undefined}"
+    );
     let add = lib.symbol("add").unwrap();
     assert_eq!(lib.symbol("add").unwrap(), add, "cached");
     assert_eq!(lib.address_of("add_by_asm_name", Some("add")).unwrap(), add);

@@ -127,3 +127,70 @@ int num_did(double a, int b, double c) { return (int)(a * 100) + b * 10 + (int)c
 static double num_stored;
 void num_store(double a, int b) { num_stored = a + b; }
 double num_stored_get(void) { return num_stored; }
+
+/* Calls conformance (spec/ffi_calls/conformance.spec.luau): every scalar result type,
+   pointer arguments, extern variables of several types, callbacks of every result type. */
+char cf_char(int x) { return (char)x; }
+signed char cf_schar(int x) { return (signed char)x; }
+unsigned char cf_uchar(int x) { return (unsigned char)x; }
+short cf_short(int x) { return (short)x; }
+unsigned short cf_ushort(int x) { return (unsigned short)x; }
+int cf_int(int x) { return x; }
+unsigned int cf_uint(int x) { return (unsigned int)x; }
+long cf_long(int x) { return x; }
+unsigned long cf_ulong(int x) { return (unsigned long)(long)x; }
+int64_t cf_i64(int x) { return x; }
+uint64_t cf_u64(int x) { return (uint64_t)(int64_t)x; }
+size_t cf_size(int x) { return (size_t)x; }
+bool cf_bool(int x) { return x != 0; }
+float cf_float(double x) { return (float)x; }
+double cf_double(double x) { return x; }
+void *cf_ptr(intptr_t x) { return (void *)x; }
+const char *cf_str(int which) { return which ? "from C" : NULL; }
+intptr_t cf_addr(const void *p) { return (intptr_t)p; }
+int cf_first_byte(const char *s) { return s ? (unsigned char)s[0] : -1; }
+int cf_first_byte_mut(char *s) { return s ? (unsigned char)s[0] : -1; }
+int cf_first_byte_void(void *s) { return s ? ((unsigned char *)s)[0] : -1; }
+int cf_first_byte_cvoid(const void *s) { return s ? ((const unsigned char *)s)[0] : -1; }
+int cf_uint8_ptr(const uint8_t *s) { return s ? s[0] : -1; }
+void cf_fill(char *out, int n) { for (int i = 0; i < n; i++) out[i] = (char)('a' + i); }
+int cf_truth(bool b) { return b ? 1 : 0; }
+double cf_flt_arg(float f) { return f; }
+int64_t cf_i64_arg(int64_t x) { return x; }
+uint64_t cf_u64_arg(uint64_t x) { return x; }
+int cf_i8_arg(int8_t x) { return x; }
+int cf_u8_arg(uint8_t x) { return x; }
+int cf_u16_arg(uint16_t x) { return x; }
+int cf_enum_arg(color c) { return (int)c; }
+
+int cf_errno_like = 5;
+char cf_char_var = 'A';
+double cf_double_var = 2.5;
+int64_t cf_i64_var = 1234567890123LL;
+uint8_t cf_u8_var = 200;
+bool cf_bool_var = true;
+const char *cf_str_var = "variable";
+int cf_arr_var[4] = {1, 2, 3, 4};
+int (*cf_fnptr_var)(int, int) = add;
+
+/* Callbacks of every result type, called from C. */
+int cf_cb_int(int (*f)(void)) { return f(); }
+unsigned cf_cb_uint(unsigned (*f)(void)) { return f(); }
+int cf_cb_char(char (*f)(void)) { return f(); }
+int cf_cb_uchar(unsigned char (*f)(void)) { return f(); }
+int cf_cb_short(short (*f)(void)) { return f(); }
+int cf_cb_bool(bool (*f)(void)) { return f() ? 1 : 0; }
+double cf_cb_double(double (*f)(void)) { return f(); }
+double cf_cb_float(float (*f)(void)) { return f(); }
+int64_t cf_cb_i64(int64_t (*f)(void)) { return f(); }
+uint64_t cf_cb_u64(uint64_t (*f)(void)) { return f(); }
+intptr_t cf_cb_ptr(void *(*f)(void)) { return (intptr_t)f(); }
+int cf_cb_enum(color (*f)(void)) { return (int)f(); }
+int cf_cb_void(void (*f)(int), int x) { f(x); return x; }
+double cf_cb_args(double (*f)(char, unsigned char, short, unsigned short, bool, float, int64_t, uint64_t, void *),
+                  void *p) {
+    return f(-3, 250, -30000, 60000, true, 1.5f, -5000000000LL, 18000000000000000000ULL, p);
+}
+int cf_cb_str(int (*f)(const char *)) { return f("text"); }
+int cf_deref(const int *p) { return *p; }
+double cf_dptr(double *p) { return *p; }

@@ -5,7 +5,7 @@
 use super::convert::{read_scalar, same_unqualified, shape, Scalar, Shape};
 use super::memory;
 use super::object::Header;
-use crate::ctype::{CTypeId, Registry};
+use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
 
 /// An arithmetic metamethod.
@@ -66,6 +66,10 @@ pub enum ArithResult {
 fn name(reg: &Registry, op: Operand) -> String {
     match op {
         Operand::Number(_) => "number".into(),
+        // A function cdata takes part as the pointer to it; LuaJIT names it so.
+        Operand::Cdata(h) if matches!(reg.get(h.ty).kind, CTypeKind::Function { .. }) => {
+            reg.c_name_pointer(h.ty)
+        }
         Operand::Cdata(h) => reg.c_name(h.ty),
         Operand::Other(n) => n.into(),
     }
@@ -243,11 +247,22 @@ fn u64_pow(mut base: u64, mut exp: u64) -> u64 {
     result
 }
 
+/// A pointer-like operand of a comparison: as [`as_pointer`], and a function cdata
+/// (`ffi.C.f`) as the pointer to its code, as LuaJIT compares them.
+fn as_compared_pointer(reg: &mut Registry, op: Operand) -> Option<(CTypeId, usize, CTypeId)> {
+    if let Operand::Cdata(h) = op {
+        if matches!(reg.get(h.ty).kind, CTypeKind::Function { .. }) {
+            return Some((h.ty, h.data as usize, h.ty));
+        }
+    }
+    as_pointer(reg, op)
+}
+
 /// Whether two cdata compare by the built-in rules (both pointer-like, or both
 /// number-like) rather than by a metatype.
 pub fn is_builtin_comparison(reg: &mut Registry, a: &Header, b: &Header) -> bool {
     let (oa, ob) = (Operand::Cdata(a), Operand::Cdata(b));
-    (as_pointer(reg, oa).is_some() && as_pointer(reg, ob).is_some())
+    (as_compared_pointer(reg, oa).is_some() && as_compared_pointer(reg, ob).is_some())
         || (as_integer(reg, oa).is_some() && as_integer(reg, ob).is_some())
 }
 
@@ -256,7 +271,9 @@ pub fn is_builtin_comparison(reg: &mut Registry, a: &Header, b: &Header) -> bool
 /// any other pair is equal only when it is the same object.
 pub fn compare(reg: &mut Registry, op: CompareOp, a: &Header, b: &Header) -> Result<bool, String> {
     let (oa, ob) = (Operand::Cdata(a), Operand::Cdata(b));
-    if let (Some((ta, xa, _)), Some((tb, xb, _))) = (as_pointer(reg, oa), as_pointer(reg, ob)) {
+    if let (Some((ta, xa, _)), Some((tb, xb, _))) =
+        (as_compared_pointer(reg, oa), as_compared_pointer(reg, ob))
+    {
         // Ordering needs the same target type (qualifiers aside); equality is by address.
         if op != CompareOp::Eq && reg.get(ta).kind != reg.get(tb).kind {
             return Err(bad_compare(reg, a, b));
@@ -279,8 +296,8 @@ pub fn compare(reg: &mut Registry, op: CompareOp, a: &Header, b: &Header) -> Res
 
 fn bad_compare(reg: &Registry, a: &Header, b: &Header) -> String {
     Error::BadComparison {
-        left: reg.c_name(a.ty),
-        right: reg.c_name(b.ty),
+        left: name(reg, Operand::Cdata(a)),
+        right: name(reg, Operand::Cdata(b)),
     }
     .to_string()
 }

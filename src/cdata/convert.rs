@@ -815,7 +815,15 @@ pub unsafe fn c_from_c(
 ) -> Result<(), String> {
     let to = shape(reg, ty);
     let from = shape(reg, src.ty);
-    let fail = || Err(cannot_convert(reg.c_name(src.ty), reg, ty, ctx));
+    let fail = || {
+        // A function cdata converts as the pointer to it; LuaJIT names it so.
+        let from = if matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) {
+            reg.c_name_pointer(src.ty)
+        } else {
+            reg.c_name(src.ty)
+        };
+        Err(cannot_convert(from, reg, ty, ctx))
+    };
     // SAFETY: caller contract; reads stay within src's object, writes within dst's.
     unsafe {
         match (to, from) {
@@ -834,6 +842,21 @@ pub unsafe fn c_from_c(
             (Shape::Int { .. }, Shape::Array { .. })
                 if ctx == Context::Cast && !is_vector(reg, src.ty) =>
             {
+                write_scalar(
+                    dst,
+                    to,
+                    Scalar::Int {
+                        value: src.data as i64,
+                        unsigned: true,
+                    },
+                );
+                Ok(())
+            }
+            (Shape::Int { .. }, Shape::Other)
+                if ctx == Context::Cast
+                    && matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) =>
+            {
+                // A function's address (`ffi.cast("intptr_t", ffi.C.f)`).
                 write_scalar(
                     dst,
                     to,

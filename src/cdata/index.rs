@@ -251,7 +251,9 @@ pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, Strin
         }
     };
     let Some(elem_size) = reg.size_of(elem).filter(|&s| s > 0) else {
-        return Err(Error::CannotIndex { ty: reg.c_name(ty) }.to_string());
+        // `void *`, a function pointer, a pointer to an incomplete struct (LuaJIT's
+        // wording).
+        return Err(Error::SizeUnknown.to_string());
     };
     let mut access = Access::of(reg, elem);
     // As LuaJIT, a vector's elements are read-only.

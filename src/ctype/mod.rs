@@ -957,4 +957,10 @@ impl Registry {
     pub fn c_name_ref(&self, id: CTypeId) -> String {
         spelling::c_name_ref(self, id)
     }
+
+    /// The C spelling of a pointer to `id` (`int (*)(int)`, `int *`), without interning
+    /// the pointer type.
+    pub fn c_name_pointer(&self, id: CTypeId) -> String {
+        spelling::c_name_pointer(self, id)
+    }
 }

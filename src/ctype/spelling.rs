@@ -82,6 +82,12 @@ pub(super) fn c_name_ref(reg: &Registry, id: CTypeId) -> String {
     spell(reg, id, String::from("&"))
 }
 
+/// Spells a pointer to `id` without interning it (`int (*)(int)` for a function type,
+/// as LuaJIT names a function cdata in conversion errors).
+pub(super) fn c_name_pointer(reg: &Registry, id: CTypeId) -> String {
+    spell(reg, id, String::from("*"))
+}
+
 fn spell(reg: &Registry, id: CTypeId, mut declarator: String) -> String {
     let mut current = id;
     loop {

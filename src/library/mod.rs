@@ -55,8 +55,13 @@ pub enum LibraryError {
     /// The loader refused the library; `message` is the loader's own (`dlerror`), which
     /// names the file, as LuaJIT reports it.
     LoadFailed { library: String, message: String },
-    /// The symbol is not defined by the library: `undefined symbol: x`.
-    UndefinedSymbol { symbol: String },
+    /// The symbol is not defined by the library: the loader's message when it gave one
+    /// (`/path/libx.so: undefined symbol: x`, as LuaJIT reports it), else
+    /// `undefined symbol: x`.
+    UndefinedSymbol {
+        symbol: String,
+        message: Option<String>,
+    },
 }
 
 impl fmt::Display for LibraryError {
@@ -69,7 +74,13 @@ impl fmt::Display for LibraryError {
                     write!(f, "{library}: {message}")
                 }
             }
-            LibraryError::UndefinedSymbol { symbol } => write!(f, "undefined symbol: {symbol}"),
+            LibraryError::UndefinedSymbol {
+                message: Some(message),
+                symbol,
+            } if message.contains(symbol.as_str()) => f.write_str(message),
+            LibraryError::UndefinedSymbol { symbol, .. } => {
+                write!(f, "undefined symbol: {symbol}")
+            }
         }
     }
 }
@@ -250,22 +261,24 @@ impl Library {
     }
 
     fn resolve(&self, name: &str) -> Result<SymbolAddress, LibraryError> {
-        let undefined = || LibraryError::UndefinedSymbol {
+        let undefined = |message: Option<String>| LibraryError::UndefinedSymbol {
             symbol: name.to_string(),
+            message,
         };
-        let c_name = CString::new(name).map_err(|_| undefined())?;
+        let c_name = CString::new(name).map_err(|_| undefined(None))?;
         match &self.inner.source {
-            SymbolSource::Loaded(lib) => lookup_in(lib, &c_name).ok_or_else(undefined),
+            SymbolSource::Loaded(lib) => lookup_in(lib, &c_name).map_err(undefined),
             SymbolSource::Process { libm } => {
-                if let Some(address) = lookup_process(&c_name) {
-                    return Ok(address);
-                }
+                let message = match lookup_process(&c_name) {
+                    Ok(address) => return Ok(address),
+                    Err(message) => message,
+                };
                 let libm = libm.get_or_init(|| {
                     LIBM_FILE.and_then(|file| dlopen2::raw::Library::open(file).ok())
                 });
                 libm.as_ref()
-                    .and_then(|lib| lookup_in(lib, &c_name))
-                    .ok_or_else(undefined)
+                    .and_then(|lib| lookup_in(lib, &c_name).ok())
+                    .ok_or_else(|| undefined(message))
             }
         }
     }
@@ -277,24 +290,30 @@ impl fmt::Debug for Library {
     }
 }
 
-fn lookup_in(lib: &dlopen2::raw::Library, name: &CStr) -> Option<SymbolAddress> {
+/// The address of `name` in `lib`, or the loader's message.
+fn lookup_in(lib: &dlopen2::raw::Library, name: &CStr) -> Result<SymbolAddress, Option<String>> {
     // SAFETY: we ask for the raw address only (a pointer-sized `*mut c_void`); nothing is
     // called or read through it here.
     let raw: Result<*mut c_void, _> = unsafe { lib.symbol_cstr(name) };
-    raw.ok().and_then(NonNull::new).map(SymbolAddress)
+    match raw {
+        Ok(address) => NonNull::new(address).map(SymbolAddress).ok_or(None),
+        Err(err) => Err(Some(loader_message(err))),
+    }
 }
 
+/// The address of `name` in the process (`RTLD_DEFAULT`). The loader's message would
+/// name this module (the caller of `dlsym`), so none is given.
 #[cfg(unix)]
-fn lookup_process(name: &CStr) -> Option<SymbolAddress> {
+fn lookup_process(name: &CStr) -> Result<SymbolAddress, Option<String>> {
     // SAFETY: `RTLD_DEFAULT` is a valid pseudo-handle for dlsym and `name` is a valid
     // NUL-terminated string; only the address is taken.
     let raw = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
-    NonNull::new(raw).map(SymbolAddress)
+    NonNull::new(raw).map(SymbolAddress).ok_or(None)
 }
 
 #[cfg(not(unix))]
-fn lookup_process(name: &CStr) -> Option<SymbolAddress> {
-    let me = dlopen2::raw::Library::open_self().ok()?;
+fn lookup_process(name: &CStr) -> Result<SymbolAddress, Option<String>> {
+    let me = dlopen2::raw::Library::open_self().map_err(|e| Some(loader_message(e)))?;
     lookup_in(&me, name)
 }
 

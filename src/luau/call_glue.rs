@@ -54,6 +54,9 @@ pub struct CallState {
     pub implicit: RefCell<HashMap<(usize, CTypeId), usize>>,
     /// `lua_ref` of the callback trampoline closure.
     pub trampoline_ref: Cell<c_int>,
+    /// `lua_ref` of a one-slot table keeping the first non-string error value raised by
+    /// a callback (`[1]`; the table itself when empty) until it is raised again in Luau.
+    pub error_value_ref: Cell<c_int>,
     /// `lua_ref` of the weak-keyed table function cdata → library handle.
     pub keepalive_ref: Cell<c_int>,
     /// The names of functions resolved through namespaces, by address (for messages).
@@ -1016,7 +1019,7 @@ unsafe fn check_not_freed(l: State, st: &ModuleState, address: usize) {
 pub unsafe fn raise_callback_error(l: State, st: &ModuleState) {
     if let Some(message) = st.calls.callbacks.take_pending_error() {
         // SAFETY: caller contract.
-        unsafe { stack::raise(l, message) }
+        unsafe { super::callback_glue::raise_pending(l, st, message) }
     }
 }
 
@@ -1066,20 +1069,36 @@ pub unsafe fn push_function(l: State, st: &ModuleState, fn_type: CTypeId, addres
 pub unsafe extern "C-unwind" fn ffi_errno(l: State) -> c_int {
     // SAFETY: called by Luau; arguments only read.
     unsafe {
-        let saved = &ModuleState::of_call(l).calls.errno;
+        let st = ModuleState::of_call(l);
+        let saved = &st.calls.errno;
         let old = match lua::lua_type(l, 1) {
-            lua::LUA_TNONE | lua::LUA_TNIL => saved.get(),
+            lua::LUA_TNONE => saved.get(),
             lua::LUA_TNUMBER => {
                 let new = lua::lua_tonumberx(l, 1, std::ptr::null_mut()) as c_int;
                 call::set_errno(new);
                 saved.replace(new)
             }
             _ => {
-                let got = stack::type_name(l, 1);
-                stack::raise(
-                    l,
-                    format!("bad argument #1 to 'errno' (number expected, got {got})"),
-                )
+                // Anything else converts to `int` as LuaJIT converts it (a boolean, an
+                // integer cdata; nil and strings are errors).
+                let mut new: c_int = 0;
+                let converted = match st.registry.try_borrow() {
+                    Ok(reg) => c_from_lua(
+                        l,
+                        st.cdata_tag.get(),
+                        &reg,
+                        CTypeId::INT,
+                        (&mut new as *mut c_int).cast(),
+                        4,
+                        1,
+                        Context::Init,
+                    ),
+                    Err(_) => Err("ffi: type registry busy".to_string()),
+                }
+                .map_err(|e| format!("bad argument #1 to 'errno' ({e})"));
+                stack::ok_or_raise(l, converted);
+                call::set_errno(new);
+                saved.replace(new)
             }
         };
         lua::lua_pushnumber(l, f64::from(old));

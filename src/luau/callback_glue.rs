@@ -14,7 +14,7 @@ use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::call::{self, ValueClass};
 use crate::callback::{CallbackError, CallbackHandler};
-use crate::cdata::convert::{c_from_lua, lua_from_c, Access, Context};
+use crate::cdata::convert::{c_from_lua, f64_to_c_integer, lua_from_c, Access, Context};
 use crate::cdata::object;
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use mlua::ffi as lua;
@@ -40,6 +40,67 @@ pub unsafe fn init(l: State, st: &'static ModuleState) {
         stack::push_closure(l, trampoline, st.as_upvalue());
         st.calls.trampoline_ref.set(lua::lua_ref(l, -1));
         lua::lua_settop(l, -2);
+        // Empty is the table itself in its slot (any Luau value may be an error value).
+        lua::lua_createtable(l, 1, 0);
+        lua::lua_pushvalue(l, -1);
+        lua::lua_rawseti(l, -2, 1);
+        st.calls.error_value_ref.set(lua::lua_ref(l, -1));
+        lua::lua_settop(l, -2);
+    }
+}
+
+/// What a callback keeps as its error when the error value is not a string: the value
+/// itself waits in the error-value table (`CallState::error_value_ref`).
+const ERROR_VALUE: &str = "\0luau-ffi: callback error value";
+
+/// Keeps the error value on top of the stack in the error-value table, unless one is
+/// kept already (the first error wins). Never allocates: the table's array slot exists.
+///
+/// # Safety
+/// `l` live with 2 free slots.
+unsafe fn keep_error_value(l: State, st: &ModuleState) {
+    // SAFETY: caller contract; rawgeti/rawseti on an existing array slot do not
+    // allocate or raise.
+    unsafe {
+        lua::lua_rawgeti(
+            l,
+            lua::LUA_REGISTRYINDEX,
+            st.calls.error_value_ref.get() as _,
+        );
+        lua::lua_rawgeti(l, -1, 1);
+        let empty = lua::lua_rawequal(l, -1, -2) != 0;
+        lua::lua_settop(l, -2);
+        if empty {
+            lua::lua_pushvalue(l, -2);
+            lua::lua_rawseti(l, -2, 1);
+        }
+        lua::lua_settop(l, -2);
+    }
+}
+
+/// Raises `message`, the pending error of a callback, in Luau; the kept error value
+/// when the callback raised a non-string value.
+///
+/// # Safety
+/// `l` live inside an API function with 2 free slots, holding nothing with a destructor.
+pub unsafe fn raise_pending(l: State, st: &ModuleState, message: String) -> ! {
+    // SAFETY: caller contract; the table and its slot exist (made by `init`).
+    unsafe {
+        lua::lua_rawgeti(
+            l,
+            lua::LUA_REGISTRYINDEX,
+            st.calls.error_value_ref.get() as _,
+        );
+        lua::lua_rawgeti(l, -1, 1);
+        let kept = lua::lua_rawequal(l, -1, -2) == 0;
+        lua::lua_pushvalue(l, -2);
+        lua::lua_rawseti(l, -3, 1);
+        if message == ERROR_VALUE && kept {
+            drop(message);
+            lua::lua_error(l)
+        }
+        lua::lua_settop(l, -3);
+        stack::raise(l, message)
     }
 }
 
@@ -132,8 +193,12 @@ unsafe extern "C-unwind" fn trampoline(l: State) -> c_int {
             match target.ret_class {
                 ValueClass::F64 => ret.cast::<f64>().write_unaligned(n),
                 ValueClass::F32 => ret.cast::<f32>().write_unaligned(n as f32),
-                ValueClass::I32 => ret.cast::<i32>().write_unaligned(n as i64 as i32),
-                ValueClass::U32 => ret.cast::<u32>().write_unaligned(n as i64 as u32),
+                ValueClass::I32 => ret
+                    .cast::<i32>()
+                    .write_unaligned(f64_to_c_integer(n, 4, true) as i32),
+                ValueClass::U32 => ret
+                    .cast::<u32>()
+                    .write_unaligned(f64_to_c_integer(n, 4, false) as u32),
                 _ => return finish_result(l, target, inv, tag),
             }
             return 0;
@@ -180,7 +245,7 @@ fn handle(target: &Target, args: &[*const c_void], ret: *mut c_void) -> Result<(
     // not raise (the trampoline is pre-made; a light userdata needs no allocation);
     // lua_pcall catches every Luau error.
     unsafe {
-        if lua::lua_checkstack(l, 3) == 0 {
+        if lua::lua_checkstack(l, 4) == 0 {
             return Err("callback: Luau stack overflow".to_string());
         }
         let top = lua::lua_gettop(l);
@@ -196,10 +261,11 @@ fn handle(target: &Target, args: &[*const c_void], ret: *mut c_void) -> Result<(
         } else {
             Err(match stack::to_bytes(l, -1) {
                 Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-                None => format!(
-                    "callback error (error object is a {} value)",
-                    stack::type_name(l, -1)
-                ),
+                None => {
+                    // Raised again as it is (a table, nil, ...), as LuaJIT does.
+                    keep_error_value(l, target.st);
+                    ERROR_VALUE.to_string()
+                }
             })
         };
         lua::lua_settop(l, top);
@@ -233,7 +299,8 @@ unsafe fn make(
         reg.get(fn_type).kind,
         CTypeKind::Function { variadic: true, .. }
     ) {
-        return Err(CallbackError::Variadic.to_string());
+        // LuaJIT refuses variadic callbacks as a failed conversion.
+        return Err(format!("cannot convert 'function' to '{}'", reg.c_name(ty)));
     }
     let signature = st
         .calls
@@ -287,39 +354,129 @@ pub unsafe fn pointer_from_function(
     }
 }
 
+/// Whether the cdata at 1 is a pointer to a function (the only cdata with callback
+/// methods), and its code address.
+///
+/// # Safety
+/// `l` live.
+unsafe fn function_pointer_at_1(l: State, st: &ModuleState) -> Option<usize> {
+    // SAFETY: caller contract; only reads the stack and the cdata's object.
+    unsafe {
+        let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
+        let (ty, data) = (h.ty, h.data);
+        let reg = st.registry.try_borrow().ok()?;
+        if !matches!(reg.get(ty).kind, CTypeKind::Pointer { .. }) {
+            return None;
+        }
+        call::function_type_of(&reg, ty)?;
+        drop(reg);
+        Some(crate::cdata::memory::read_address(data))
+    }
+}
+
 /// `cb:free()` and `cb:set(fn)` on a function-pointer cdata at 1; `None` for any other
 /// method or cdata (the caller goes on with the metatype).
 ///
 /// # Safety
 /// `l` live inside `__namecall`; the caller holds nothing with a destructor.
 pub unsafe fn method(l: State, st: &'static ModuleState, name: &CStr) -> Option<c_int> {
-    let name = name.to_bytes();
-    if name != b"free" && name != b"set" {
-        return None;
+    let free = match name.to_bytes() {
+        b"free" => true,
+        b"set" => false,
+        _ => return None,
+    };
+    // SAFETY: caller contract.
+    unsafe {
+        let code = function_pointer_at_1(l, st)?;
+        Some(run_method(l, st, code, free, 1))
     }
+}
+
+/// `cb.free` / `cb.set` read as fields of a function-pointer cdata at 1 (key at 2):
+/// pushes the method, to be called as `cb.free(cb)` or `cb.set(cb, fn)`, as in LuaJIT.
+///
+/// # Safety
+/// `l` live inside `__index` (an API function of this module) with a free slot; the
+/// caller holds nothing with a destructor.
+pub unsafe fn push_method(l: State) -> bool {
+    // SAFETY: caller contract.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let free = match stack::to_bytes(l, 2) {
+            Some(b"free") => true,
+            Some(b"set") => false,
+            _ => return false,
+        };
+        if function_pointer_at_1(l, st).is_none() {
+            return false;
+        }
+        let f: lua::lua_CFunction = if free { callback_free } else { callback_set };
+        stack::push_closure(l, f, st.as_upvalue());
+        true
+    }
+}
+
+/// `cb.free(cb)`.
+unsafe extern "C-unwind" fn callback_free(l: State) -> c_int {
+    // SAFETY: called by Luau with the module's upvalue.
+    unsafe { method_function(l, true) }
+}
+
+/// `cb.set(cb, fn)`.
+unsafe extern "C-unwind" fn callback_set(l: State) -> c_int {
+    // SAFETY: called by Luau with the module's upvalue.
+    unsafe { method_function(l, false) }
+}
+
+/// The body of `callback_free` / `callback_set`.
+///
+/// # Safety
+/// `l` live inside an API function of this module.
+unsafe fn method_function(l: State, free: bool) -> c_int {
+    // SAFETY: caller contract; nothing owned is live when raising.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        if let Some(code) = function_pointer_at_1(l, st) {
+            return run_method(l, st, code, free, 2);
+        }
+        let message = if object::to_cdata(l, st.cdata_tag.get(), 1).is_some() {
+            "bad callback".to_string()
+        } else {
+            let got = stack::type_name(l, 1);
+            let name = if free { "free" } else { "set" };
+            format!("bad argument #1 to '{name}' (cdata expected, got {got})")
+        };
+        stack::raise(l, message)
+    }
+}
+
+/// Frees the callback at `code`, or sets its function to the one at 2. `function_arg`
+/// is the number the function argument has in messages: 1 for `cb:set(fn)`, 2 for
+/// `cb.set(cb, fn)`, as LuaJIT counts them.
+///
+/// # Safety
+/// `l` live inside an API function; the caller holds nothing with a destructor.
+unsafe fn run_method(
+    l: State,
+    st: &'static ModuleState,
+    code: usize,
+    free: bool,
+    function_arg: c_int,
+) -> c_int {
     // SAFETY: caller contract; owned values are dropped before raising.
     unsafe {
-        let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
-        let (ty, data) = (h.ty, h.data);
-        let is_fn_pointer = st
-            .registry
-            .try_borrow()
-            .ok()
-            .and_then(|reg| {
-                matches!(reg.get(ty).kind, CTypeKind::Pointer { .. })
-                    .then(|| call::function_type_of(&reg, ty))
-                    .flatten()
-            })
-            .is_some();
-        if !is_fn_pointer {
-            return None;
-        }
-        let code = crate::cdata::memory::read_address(data);
         let id = st.calls.callback_codes.borrow().get(&code).copied();
         let Some(id) = id else {
-            stack::raise(l, CallbackError::Freed.to_string())
+            // A freed callback, or a function pointer that never was one.
+            let freed = st.calls.freed_codes.borrow().contains(&code);
+            let message = if freed {
+                CallbackError::Freed.to_string()
+            } else {
+                "bad callback".to_string()
+            };
+            stack::raise(l, message)
         };
-        if name == b"free" {
+        if free {
             let result = st.calls.callbacks.free(id).map_err(|e| e.to_string());
             if result.is_ok() {
                 st.calls.callback_codes.borrow_mut().remove(&code);
@@ -327,13 +484,13 @@ pub unsafe fn method(l: State, st: &'static ModuleState, name: &CStr) -> Option<
                 st.calls.implicit.borrow_mut().retain(|_, c| *c != code);
             }
             stack::ok_or_raise(l, result);
-            return Some(0);
+            return 0;
         }
         if lua::lua_type(l, 2) != lua::LUA_TFUNCTION {
             let got = stack::type_name(l, 2);
             stack::raise(
                 l,
-                format!("bad argument #1 to 'set' (function expected, got {got})"),
+                format!("bad argument #{function_arg} to 'set' (function expected, got {got})"),
             )
         }
         let result = st
@@ -356,7 +513,7 @@ pub unsafe fn method(l: State, st: &'static ModuleState, name: &CStr) -> Option<
                     .map_err(|e| e.to_string())
             });
         stack::ok_or_raise(l, result);
-        Some(0)
+        0
     }
 }
 

@@ -561,6 +561,10 @@ unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *cons
             lua::lua_pushnumber(l, number);
             return 1;
         }
+        if super::callback_glue::push_method(l) {
+            drop(failure);
+            return 1;
+        }
         if push_metamethod(l, st, 1, c"__index") {
             if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
                 drop(failure);

@@ -102,7 +102,15 @@ unsafe fn key_name(l: State, function: &str) -> Result<String, String> {
     // SAFETY: caller contract.
     match unsafe { stack::to_bytes(l, 2) } {
         Some(bytes) => Ok(String::from_utf8_lossy(bytes).into_owned()),
-        None => Err(bad_argument(2, function, "string expected")),
+        None => {
+            // SAFETY: caller contract.
+            let got = unsafe { stack::type_name(l, 2) };
+            Err(bad_argument(
+                2,
+                function,
+                format!("string expected, got {got}"),
+            ))
+        }
     }
 }
 
@@ -161,7 +169,7 @@ unsafe extern "C-unwind" fn namespace_index(l: State) -> c_int {
         let Some(library) = library_of(l) else {
             return 0;
         };
-        let resolved = key_name(l, "index").and_then(|name| {
+        let resolved = key_name(l, "__index").and_then(|name| {
             let r = resolve(st, library, &name);
             if let Ok(Resolved::Function { address, .. }) = r {
                 st.calls.names.borrow_mut().entry(address).or_insert(name);
@@ -211,26 +219,27 @@ unsafe extern "C-unwind" fn namespace_newindex(l: State) -> c_int {
         let Some(library) = library_of(l) else {
             return 0;
         };
-        let result = key_name(l, "newindex").and_then(|name| match resolve(st, library, &name)? {
-            Resolved::Variable { access, address } if !access.is_const => {
-                let reg = st
-                    .registry
-                    .try_borrow()
-                    .map_err(|_| "ffi: type registry busy".to_string())?;
-                let size = reg.size_of(access.ty).unwrap_or(0);
-                c_from_lua(
-                    l,
-                    st.cdata_tag.get(),
-                    &reg,
-                    access.ty,
-                    address as *mut u8,
-                    size,
-                    3,
-                    Context::Init,
-                )
-            }
-            _ => Err(Error::WriteToConstant.to_string()),
-        });
+        let result =
+            key_name(l, "__newindex").and_then(|name| match resolve(st, library, &name)? {
+                Resolved::Variable { access, address } if !access.is_const => {
+                    let reg = st
+                        .registry
+                        .try_borrow()
+                        .map_err(|_| "ffi: type registry busy".to_string())?;
+                    let size = reg.size_of(access.ty).unwrap_or(0);
+                    c_from_lua(
+                        l,
+                        st.cdata_tag.get(),
+                        &reg,
+                        access.ty,
+                        address as *mut u8,
+                        size,
+                        3,
+                        Context::Init,
+                    )
+                }
+                _ => Err(Error::WriteToConstant.to_string()),
+            });
         stack::ok_or_raise(l, result);
         0
     }
@@ -253,6 +262,11 @@ pub unsafe extern "C-unwind" fn ffi_load(l: State) -> c_int {
     // userdata before anything may raise.
     unsafe {
         let st = ModuleState::of_call(l);
+        if lua::lua_type(l, 1) == lua::LUA_TNUMBER {
+            // A number is taken as its string, as LuaJIT does (nothing is owned yet, so
+            // the conversion may raise a memory error).
+            lua::lua_tolstring(l, 1, std::ptr::null_mut());
+        }
         let name = match stack::to_bytes(l, 1) {
             Some(bytes) => Ok(String::from_utf8_lossy(bytes).into_owned()),
             None => {
