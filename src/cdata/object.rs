@@ -6,7 +6,8 @@
 //! | 0      | `data`      | address of the C object (inside this block, or elsewhere)  |
 //! | 8      | `ty`        | its C type                                                 |
 //! | 12     | `flags`     | [`IS_REF`]: a reference to memory the block does not own;  |
-//! |        |             | [`ANCHORED`]: a reference holding a `lua_ref` of its parent |
+//! |        |             | [`ANCHORED`]: a reference holding a `lua_ref` of its parent; |
+//! |        |             | [`BOUNDED`]: a reference checked against `size`             |
 //! | 16     | `size`      | bytes of the object (VLA/VLS: as allocated)                |
 //! | 20     | `finalizer` | `ffi.gc` finalizer slot, 0 when none                       |
 //! | 24     | payload     | the object itself (value cdata), aligned as its type needs; |
@@ -203,6 +204,33 @@ pub unsafe fn set_anchor(header: &mut Header, reference: c_int) {
         slot.write(reference as u32 as u64);
     }
     header.flags |= ANCHORED;
+}
+
+/// A reference into memory a value cdata owns (directly or through bounded references),
+/// whose `size` bytes are known: its elements are bounds-checked as the owner's are.
+/// References into C memory stay unchecked (C's trailing `[1]` arrays).
+pub const BOUNDED: u32 = 8;
+
+impl Header {
+    /// Bytes indexing may reach from `data`: the object's size, or `u64::MAX` for a
+    /// reference whose extent is not known (not [`BOUNDED`]).
+    pub fn reachable_bytes(&self) -> u64 {
+        if self.is_ref() && self.flags & BOUNDED == 0 {
+            u64::MAX
+        } else {
+            self.size as u64
+        }
+    }
+
+    /// Marks a reference made by [`push_ref`] as [`BOUNDED`].
+    pub fn set_bounded(&mut self) {
+        self.flags |= BOUNDED;
+    }
+
+    /// Whether indexing through this cdata stays inside memory a value cdata owns.
+    pub fn is_owned_memory(&self) -> bool {
+        !self.is_ref() || self.flags & BOUNDED != 0
+    }
 }
 
 /// The `lua_ref` a collected reference cdata holds on its parent, if any.

@@ -286,8 +286,8 @@ unsafe fn cached_field(
 }
 
 /// Whether element `index` lies within an array object of `bytes` bytes. Only arrays
-/// that own their memory are checked (`bytes` is `u64::MAX` for references, which may
-/// be C's trailing `[1]` arrays); pointers are never checked, as in C.
+/// inside memory a cdata owns are checked (`bytes` is `u64::MAX` for references into C
+/// memory, which may be C's trailing `[1]` arrays); pointers are never checked, as in C.
 #[inline(always)]
 fn in_bounds(index: i64, elem_size: u64, bytes: u64) -> bool {
     index >= 0
@@ -342,16 +342,6 @@ unsafe fn element(
     ))
 }
 
-/// The bytes a cdata owns, for bounds checks: its size, or unlimited for a reference.
-#[inline(always)]
-fn owned_bytes(h: &object::Header) -> u64 {
-    if h.is_ref() {
-        u64::MAX
-    } else {
-        h.size as u64
-    }
-}
-
 /// Keeps the key string at 2 alive for as long as the state, so that its address in the
 /// field cache is never another string's.
 ///
@@ -396,12 +386,16 @@ unsafe fn push_element(
             return;
         }
         let reference = object::push_ref(l, st.cdata_tag.get(), access.ty, address, access.size);
-        let owns_memory = parent_header.is_ref()
-            || !matches!(
+        let through_pointer = !parent_header.is_ref()
+            && matches!(
                 convert::shape(&st.registry.borrow(), parent_header.ty),
                 Shape::Pointer { .. }
             );
-        if owns_memory {
+        // Inside a value cdata's memory, an element of known size is bounds-checked too.
+        if !through_pointer && parent_header.is_owned_memory() && access.size > 0 {
+            (*reference).set_bounded();
+        }
+        if !through_pointer {
             if st.finalizers.has_unrefs() {
                 st.finalizers.release_anchors(l);
             }
@@ -465,7 +459,7 @@ unsafe fn number_element_at(
         }
         let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
         // A negative index is a huge u64; references have u64::MAX bytes (unchecked).
-        if !element.through_pointer && index as u64 >= owned_bytes(h) >> element.size_shift {
+        if !element.through_pointer && index as u64 >= h.reachable_bytes() >> element.size_shift {
             return None;
         }
         let base = base_address(h.data, element.through_pointer);
@@ -540,7 +534,7 @@ unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) {
 unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *const c_char) -> c_int {
     // SAFETY: caller contract; the error path drops every owned value before raising.
     unsafe {
-        let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
+        let (ty, data, bytes) = (h.ty, h.data, h.reachable_bytes());
         if let Some((access, address)) = cached_field(l, st, ty, data, bytes, key) {
             refuse_long_double(l, st, access);
             push_element(l, st, access, address, 1, h);
@@ -674,7 +668,7 @@ unsafe fn newindex_other(
 ) -> c_int {
     // SAFETY: as cdata_index.
     unsafe {
-        let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
+        let (ty, data, bytes) = (h.ty, h.data, h.reachable_bytes());
         let located = match cached_field(l, st, ty, data, bytes, key) {
             Some(found) => Ok(found),
             None => locate(l, st, ty, data, bytes),
@@ -1154,7 +1148,7 @@ unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let (ty, data, bytes) = (h.ty, h.data, owned_bytes(h));
+        let (ty, data, bytes) = (h.ty, h.data, h.reachable_bytes());
         let next = lua::lua_tonumberx(l, 2, std::ptr::null_mut()) as i64 + 1;
         let len = match convert::shape(&st.registry.borrow(), ty) {
             Shape::Array { len: Some(n), .. } => n as i64,
