@@ -73,19 +73,19 @@ test-examples: build
 		else echo "FAIL examples/$$e.luau"; failed=$$((failed+1)); fi; done; \
 	echo "examples: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
-# Memcheck over the cdata specs (GC-stressed), with the module built with feature
+# Memcheck over the whole spec suite (GC-stressed), with the module built with feature
 # `memcheck`: each cdata's C object is then its own malloc block, freed by the cdata
 # destructor, so a read or write after collection is an invalid access memcheck reports
 # (Luau serves small userdata from its own pages, which memcheck cannot see into).
 # The host uses the system allocator. Any error fails the target.
 MEMCHECK_DIR := $(DIST)/memcheck
-CDATA_SPECS = $(shell cd spec && find ./cdata -name '*.spec.luau' | sort)
 test-valgrind: host fixture
 	$(CARGO) build --release --features memcheck --target-dir target/memcheck
 	@mkdir -p $(MEMCHECK_DIR)
 	rm -f $(MEMCHECK_DIR)/ffi.so && cp target/memcheck/release/libluau_ffi.so $(MEMCHECK_DIR)/ffi.so
 	LUAU_CPATH='$(CURDIR)/$(MEMCHECK_DIR)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)' \
-		valgrind --error-exitcode=1 --leak-check=no -q $(HOST) spec/_runner.luau --gc-stress $(CDATA_SPECS)
+		SPEC_UNAME_S='$(shell uname -s)' SPEC_UNAME_M='$(shell uname -m)' \
+		valgrind --error-exitcode=1 --leak-check=no -q $(HOST) spec/_runner.luau --gc-stress $(SPECS)
 
 # The C headers of the Luau the host links, for the hand-written baseline bindings.
 LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path examples/host/Cargo.toml \
