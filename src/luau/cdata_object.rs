@@ -521,7 +521,7 @@ unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) {
     };
     if let Some(message) = message {
         // SAFETY: caller contract; the message is moved into the raise.
-        unsafe { stack::raise(l, message) }
+        unsafe { stack::raise_here(l, message) }
     }
 }
 
@@ -573,7 +573,7 @@ unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *cons
                 return 1;
             }
         }
-        stack::raise(l, failure)
+        stack::raise_here(l, failure)
     }
 }
 
@@ -681,7 +681,7 @@ unsafe fn newindex_other(
             Err(message) => {
                 if super::ctype_object::record_constant(l, st, 1, 2).is_some() {
                     drop(message);
-                    stack::raise(l, Error::WriteToConstant.to_string())
+                    stack::raise_here(l, Error::WriteToConstant.to_string())
                 }
                 if push_metamethod(l, st, 1, c"__newindex") {
                     drop(message);
@@ -697,7 +697,7 @@ unsafe fn newindex_other(
                 message
             }
         };
-        stack::raise(l, failure)
+        stack::raise_here(l, failure)
     }
 }
 
@@ -835,7 +835,7 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
                     drop(message);
                     return n;
                 }
-                stack::raise(l, message)
+                stack::raise_here(l, message)
             }
         };
         push_result(l, st, result);
@@ -1043,7 +1043,7 @@ unsafe fn raise_for(l: State, st: &ModuleState, message: impl FnOnce(String) -> 
             .map(|h| h.ty)
             .unwrap_or(CTypeId::VOID);
         let text = message(st.registry.borrow().c_name(ty)).to_string();
-        stack::raise(l, text)
+        stack::raise_here(l, text)
     }
 }
 
@@ -1108,7 +1108,7 @@ unsafe extern "C-unwind" fn cdata_concat(l: State) -> c_int {
             }
             .to_string()
         };
-        stack::raise(l, message)
+        stack::raise_here(l, message)
     }
 }
 

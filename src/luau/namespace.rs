@@ -177,7 +177,10 @@ unsafe extern "C-unwind" fn namespace_index(l: State) -> c_int {
             r
         });
         let is_process = library.is_process();
-        let resolved = stack::ok_or_raise(l, resolved);
+        let resolved = match resolved {
+            Ok(resolved) => resolved,
+            Err(message) => stack::raise_here(l, message),
+        };
         let tag = st.cdata_tag.get();
         match resolved {
             Resolved::Variable { access, address } => {
@@ -240,7 +243,9 @@ unsafe extern "C-unwind" fn namespace_newindex(l: State) -> c_int {
                 }
                 _ => Err(Error::WriteToConstant.to_string()),
             });
-        stack::ok_or_raise(l, result);
+        if let Err(message) = result {
+            stack::raise_here(l, message)
+        }
         0
     }
 }

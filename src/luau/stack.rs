@@ -45,6 +45,25 @@ pub unsafe fn raise(l: State, message: String) -> ! {
     unsafe { lua::lua_error(l) }
 }
 
+/// [`raise`] with the position of the Luau code being run (`file:line: `) in front, as
+/// LuaJIT reports errors in operations on cdata and namespaces (indexing, stores,
+/// arithmetic, concatenation, `#`, calling a non-function); its API functions and C
+/// calls report none, and use [`raise`].
+///
+/// # Safety
+/// As [`raise`]; called from a metamethod.
+pub unsafe fn raise_here(l: State, message: String) -> ! {
+    // SAFETY: l is live (caller contract); luaL_where pushes one string (empty when the
+    // caller is not Luau code), concatenated with the message.
+    unsafe {
+        lua::luaL_where(l, 1);
+        lua::lua_pushlstring(l, message.as_ptr().cast(), message.len());
+        drop(message);
+        lua::lua_concat(l, 2);
+        lua::lua_error(l)
+    }
+}
+
 /// Unwraps `result` or raises its error. For the end of an API function.
 ///
 /// # Safety
