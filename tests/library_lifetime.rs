@@ -2,7 +2,7 @@
 //! object keeps the handle it was resolved from) and is closed when the last one goes.
 #![cfg(target_os = "linux")]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use luau_ffi::library::Library;
@@ -24,7 +24,7 @@ fn build_library() -> PathBuf {
     library
 }
 
-fn is_mapped(library: &PathBuf) -> bool {
+fn is_mapped(library: &Path) -> bool {
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
     maps.contains(library.to_str().unwrap())
 }
