@@ -47,6 +47,7 @@ pub unsafe fn open(l: State) -> c_int {
             lua::lua_settop(l, -2);
         }
         finalizer::register(l, &st.finalizers);
+        cdata_object::wrap_collectgarbage(l, st);
         namespace::init(l, st);
         callback_glue::init(l, st);
 

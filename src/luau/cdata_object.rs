@@ -1191,6 +1191,54 @@ pub unsafe fn safe_point(l: State, st: &ModuleState) {
     }
 }
 
+/// Replaces the global `collectgarbage` with one that, after the collector's work, runs
+/// the Luau finalizers it queued, as LuaJIT runs them within the cycle: after
+/// `x = nil; collectgarbage()` the next statement sees the finalizer done. Left alone
+/// when the global table is read-only (a sandboxed host) or has no such function; the
+/// finalizers then wait for the next safe point.
+///
+/// # Safety
+/// `l` live with 3 free slots.
+pub unsafe fn wrap_collectgarbage(l: State, st: &'static ModuleState) {
+    // SAFETY: caller contract; pushes at most 3 values and leaves the stack as it was.
+    unsafe {
+        if lua::lua_getreadonly(l, lua::LUA_GLOBALSINDEX) != 0 {
+            return;
+        }
+        lua::lua_getfield(l, lua::LUA_GLOBALSINDEX, c"collectgarbage".as_ptr());
+        if lua::lua_type(l, -1) != lua::LUA_TFUNCTION {
+            lua::lua_settop(l, -2);
+            return;
+        }
+        lua::lua_pushlightuserdata(l, st.as_upvalue());
+        lua::lua_insert(l, -2);
+        lua::lua_pushcclosurek(
+            l,
+            collectgarbage_then_finalize,
+            c"collectgarbage".as_ptr(),
+            2,
+            None,
+        );
+        lua::lua_setfield(l, lua::LUA_GLOBALSINDEX, c"collectgarbage".as_ptr());
+    }
+}
+
+/// The `collectgarbage` of [`wrap_collectgarbage`]: the original (upvalue 2) with every
+/// argument and result, then the queued finalizers.
+unsafe extern "C-unwind" fn collectgarbage_then_finalize(l: State) -> c_int {
+    // SAFETY: called by Luau with upvalue 1 the module state and upvalue 2 the original
+    // function; errors of the original propagate with nothing owned live.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        let nargs = lua::lua_gettop(l);
+        lua::lua_pushvalue(l, lua::lua_upvalueindex(2));
+        lua::lua_insert(l, 1);
+        lua::lua_call(l, nargs, lua::LUA_MULTRET);
+        safe_point(l, st);
+        lua::lua_gettop(l)
+    }
+}
+
 /// What `ffi.new` needs to know about the type before allocating.
 struct NewPlan {
     size: u64,
