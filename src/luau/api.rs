@@ -505,6 +505,20 @@ unsafe fn memory_arg(
         let memory = if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
             let reg = st.registry.borrow();
             match convert::shape(&reg, h.ty) {
+                // Code is never a destination: writing through a function pointer (a
+                // callback's closure, a C function) would only crash.
+                Shape::Pointer { .. }
+                    if !h.is_ref()
+                        && !strings
+                        && crate::call::function_type_of(&reg, h.ty).is_some() =>
+                {
+                    let from = reg.c_name(h.ty);
+                    return Err(bad_argument(
+                        idx,
+                        function,
+                        format!("cannot convert '{from}' to '{c_type}'"),
+                    ));
+                }
                 Shape::Pointer { .. } if !h.is_ref() => Memory {
                     address: memory::read_address(h.data),
                     limit: None,
