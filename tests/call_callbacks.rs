@@ -451,3 +451,36 @@ fn callbacks_may_reenter_c_through_the_same_signature() {
     assert_eq!(table.take_pending_error(), None);
     drop(apply);
 }
+
+#[test]
+fn c_calling_a_freed_callback_gets_zero_and_a_pending_error() {
+    let mut fx = Fixture::new();
+    let table = CallbackTable::new();
+    let sig = pointee_signature(&mut fx, "int(*)(int, int)");
+    let cb = table
+        .create(sig.clone(), handler(|_, r| ret(r, 7i32)))
+        .unwrap();
+    let one = bytes_of(&1i32);
+    assert_eq!(
+        as_i32(&call_with_callback(&mut fx, "apply", &cb, &[&one, &one])),
+        7
+    );
+    table.free(cb.id).unwrap();
+    // The closure is parked, not given back: a stale call reaches the dispatcher.
+    assert_eq!(
+        as_i32(&call_with_callback(&mut fx, "apply", &cb, &[&one, &one])),
+        0
+    );
+    assert_eq!(
+        table.take_pending_error(),
+        Some(CallbackError::Freed.to_string())
+    );
+    // The next callback reuses the closure: same code address, new handler.
+    let next = table.create(sig, handler(|_, r| ret(r, 9i32))).unwrap();
+    assert_eq!(next.code, cb.code);
+    assert_eq!(
+        as_i32(&call_with_callback(&mut fx, "apply", &cb, &[&one, &one])),
+        9
+    );
+    assert_eq!(table.take_pending_error(), None);
+}
