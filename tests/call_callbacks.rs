@@ -484,3 +484,19 @@ fn c_calling_a_freed_callback_gets_zero_and_a_pending_error() {
     );
     assert_eq!(table.take_pending_error(), None);
 }
+
+#[test]
+fn a_freed_closure_is_reused_only_for_the_same_type() {
+    let mut fx = Fixture::new();
+    let table = CallbackTable::new();
+    let int2 = pointee_signature(&mut fx, "int(*)(int, int)");
+    let dbl = pointee_signature(&mut fx, "double(*)(double)");
+    let first = table
+        .create(int2.clone(), handler(|_, r| ret(r, 1i32)))
+        .unwrap();
+    table.free(first.id).unwrap();
+    let other = table.create(dbl, handler(|_, r| ret(r, 2.0f64))).unwrap();
+    assert_ne!(other.code, first.code);
+    let same = table.create(int2, handler(|_, r| ret(r, 3i32))).unwrap();
+    assert_eq!(same.code, first.code);
+}

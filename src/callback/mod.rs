@@ -27,6 +27,7 @@
 //! ```
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -110,9 +111,12 @@ struct TableShared {
     depth: Cell<u32>,
     /// Closures of freed callbacks, kept (never given back to libffi while the table
     /// lives) so that C code calling a freed callback's pointer reaches `dispatch`,
-    /// which reports the use after free, instead of unmapped or reused memory; `create`
-    /// reuses them, so their number stays at the most callbacks ever live at once.
-    parked: RefCell<Vec<Parked>>,
+    /// which reports the use after free, instead of unmapped or reused memory. Keyed
+    /// by signature (the `Rc`'s address, kept alive by the parked closure): `create`
+    /// reuses one only for a callback of the same C type, so a stale pointer never
+    /// runs a callback of another type; their number stays at the most callbacks of
+    /// each type ever live at once.
+    parked: RefCell<HashMap<usize, Vec<Parked>>>,
     /// Callbacks freed while a handler ran (it may be one of them, its record in use);
     /// parked when none runs.
     graveyard: RefCell<Vec<Parked>>,
@@ -149,7 +153,7 @@ struct LiveCallback {
 /// id makes `dispatch` report the call), which therefore stay alive with it.
 struct Parked {
     owned: OwnedClosure,
-    _signature: Rc<Signature>,
+    signature: Rc<Signature>,
     _record: Box<ClosureRecord>,
 }
 
@@ -157,7 +161,7 @@ impl LiveCallback {
     fn park(self) -> Parked {
         Parked {
             owned: self.owned,
-            _signature: self.signature,
+            signature: self.signature,
             _record: self.record,
         }
     }
@@ -192,7 +196,7 @@ impl CallbackTable {
                 pending_error: RefCell::new(None),
                 foreign_calls: AtomicU32::new(0),
                 depth: Cell::new(0),
-                parked: RefCell::new(Vec::new()),
+                parked: RefCell::new(HashMap::new()),
                 graveyard: RefCell::new(Vec::new()),
             }),
         }
@@ -228,15 +232,20 @@ impl CallbackTable {
             nargs: signature.arg_count(),
         });
 
-        // A parked closure of a freed callback first (no handler runs when one is
-        // parked: the graveyard holds those freed during a run), else a new one.
-        let reused = shared.parked.borrow_mut().pop();
+        // A parked closure of a freed callback of the same type first (no handler runs
+        // when one is parked: the graveyard holds those freed during a run), else a new
+        // one.
+        let reused = shared
+            .parked
+            .borrow_mut()
+            .get_mut(&signature_key(&signature))
+            .and_then(Vec::pop);
         let (owned, old) = match reused {
             Some(Parked {
                 owned,
-                _signature,
-                _record,
-            }) => (owned, Some((_signature, _record))),
+                signature: old_signature,
+                _record: old_record,
+            }) => (owned, Some((old_signature, old_record))),
             None => {
                 let mut code: *mut c_void = std::ptr::null_mut();
                 // SAFETY: asks libffi for a writable closure and its executable address.
@@ -266,11 +275,11 @@ impl CallbackTable {
             )
         };
         if status != ffi_status_FFI_OK {
-            if let Some((_signature, _record)) = old {
-                shared.parked.borrow_mut().push(Parked {
+            if let Some((old_signature, old_record)) = old {
+                shared.park(Parked {
                     owned,
-                    _signature,
-                    _record,
+                    signature: old_signature,
+                    _record: old_record,
                 });
             }
             shared.free_slots.borrow_mut().push(index);
@@ -340,7 +349,7 @@ impl CallbackTable {
             if shared.depth.get() > 0 {
                 shared.graveyard.borrow_mut().push(parked);
             } else {
-                shared.parked.borrow_mut().push(parked);
+                shared.park(parked);
             }
         }
         Ok(())
@@ -380,7 +389,20 @@ impl CallbackTable {
     }
 }
 
+/// The key of a signature among parked closures.
+fn signature_key(signature: &Rc<Signature>) -> usize {
+    Rc::as_ptr(signature) as usize
+}
+
 impl TableShared {
+    fn park(&self, parked: Parked) {
+        self.parked
+            .borrow_mut()
+            .entry(signature_key(&parked.signature))
+            .or_default()
+            .push(parked);
+    }
+
     fn keep_error(&self, message: String) {
         let mut pending = self.pending_error.borrow_mut();
         if pending.is_none() {
@@ -481,6 +503,8 @@ unsafe extern "C" fn dispatch(
     table.depth.set(table.depth.get() - 1);
     if table.depth.get() == 0 {
         let buried = std::mem::take(&mut *table.graveyard.borrow_mut());
-        table.parked.borrow_mut().extend(buried);
+        for parked in buried {
+            table.park(parked);
+        }
     }
 }
