@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types bench clean fmt lint
+.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -86,6 +86,14 @@ test-valgrind: host fixture
 	LUAU_CPATH='$(CURDIR)/$(MEMCHECK_DIR)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)' \
 		SPEC_UNAME_S='$(shell uname -s)' SPEC_UNAME_M='$(shell uname -m)' \
 		valgrind --error-exitcode=1 --leak-check=no -q $(HOST) spec/_runner.luau --gc-stress $(SPECS)
+
+# API fuzzing (not part of `make test`): random calls of every ffi function and cdata
+# metamethod with junk arguments, for a fixed seed and count (FUZZ_SEED, FUZZ_ITERATIONS
+# to change them); the process must survive. spec/fuzz_api.luau says how to replay.
+FUZZ_SEED ?= 1
+FUZZ_ITERATIONS ?= 20000
+fuzz-api: build fixture
+	$(RUN_ENV) $(HOST) spec/fuzz_api.luau $(FUZZ_SEED) $(FUZZ_ITERATIONS)
 
 # The C headers of the Luau the host links, for the hand-written baseline bindings.
 LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path examples/host/Cargo.toml \

@@ -109,8 +109,12 @@ pub enum Error {
     IndexOutOfBounds { index: i64, ty: String },
     /// `cannot change a protected metatable` (a second `ffi.metatype` of one type)
     ProtectedMetatable,
-    /// `string length overflow` (`ffi.string` with a negative length)
+    /// `string length overflow` (`ffi.string` with a negative length, or one past the
+    /// longest Luau string)
     StringLengthOverflow,
+    /// `table initializer nested too deeply` (tables inside tables past the bound that
+    /// keeps the C stack safe; LuaJIT recurses until it crashes)
+    InitializerTooDeep,
     /// `<len> bytes out of bounds of a <size>-byte <what>` (buffers, strings)
     OutOfBounds { len: u64, size: u64, what: String },
 }
@@ -227,6 +231,7 @@ impl fmt::Display for Error {
             }
             Error::ProtectedMetatable => f.write_str("cannot change a protected metatable"),
             Error::StringLengthOverflow => f.write_str("string length overflow"),
+            Error::InitializerTooDeep => f.write_str("table initializer nested too deeply"),
             Error::OutOfBounds { len, size, what } => {
                 write!(f, "{len} bytes out of bounds of a {size}-byte {what}")
             }

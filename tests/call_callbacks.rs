@@ -451,3 +451,52 @@ fn callbacks_may_reenter_c_through_the_same_signature() {
     assert_eq!(table.take_pending_error(), None);
     drop(apply);
 }
+
+#[test]
+fn c_calling_a_freed_callback_gets_zero_and_a_pending_error() {
+    let mut fx = Fixture::new();
+    let table = CallbackTable::new();
+    let sig = pointee_signature(&mut fx, "int(*)(int, int)");
+    let cb = table
+        .create(sig.clone(), handler(|_, r| ret(r, 7i32)))
+        .unwrap();
+    let one = bytes_of(&1i32);
+    assert_eq!(
+        as_i32(&call_with_callback(&mut fx, "apply", &cb, &[&one, &one])),
+        7
+    );
+    table.free(cb.id).unwrap();
+    // The closure is parked, not given back: a stale call reaches the dispatcher.
+    assert_eq!(
+        as_i32(&call_with_callback(&mut fx, "apply", &cb, &[&one, &one])),
+        0
+    );
+    assert_eq!(
+        table.take_pending_error(),
+        Some(CallbackError::Freed.to_string())
+    );
+    // The next callback reuses the closure: same code address, new handler.
+    let next = table.create(sig, handler(|_, r| ret(r, 9i32))).unwrap();
+    assert_eq!(next.code, cb.code);
+    assert_eq!(
+        as_i32(&call_with_callback(&mut fx, "apply", &cb, &[&one, &one])),
+        9
+    );
+    assert_eq!(table.take_pending_error(), None);
+}
+
+#[test]
+fn a_freed_closure_is_reused_only_for_the_same_type() {
+    let mut fx = Fixture::new();
+    let table = CallbackTable::new();
+    let int2 = pointee_signature(&mut fx, "int(*)(int, int)");
+    let dbl = pointee_signature(&mut fx, "double(*)(double)");
+    let first = table
+        .create(int2.clone(), handler(|_, r| ret(r, 1i32)))
+        .unwrap();
+    table.free(first.id).unwrap();
+    let other = table.create(dbl, handler(|_, r| ret(r, 2.0f64))).unwrap();
+    assert_ne!(other.code, first.code);
+    let same = table.create(int2, handler(|_, r| ret(r, 3i32))).unwrap();
+    assert_eq!(same.code, first.code);
+}

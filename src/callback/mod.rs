@@ -27,6 +27,7 @@
 //! ```
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -108,8 +109,17 @@ struct TableShared {
     foreign_calls: AtomicU32,
     /// Handlers running now (nested callbacks count each).
     depth: Cell<u32>,
-    /// Callbacks freed while a handler ran; dropped when none runs.
-    graveyard: RefCell<Vec<LiveCallback>>,
+    /// Closures of freed callbacks, kept (never given back to libffi while the table
+    /// lives) so that C code calling a freed callback's pointer reaches `dispatch`,
+    /// which reports the use after free, instead of unmapped or reused memory. Keyed
+    /// by signature (the `Rc`'s address, kept alive by the parked closure): `create`
+    /// reuses one only for a callback of the same C type, so a stale pointer never
+    /// runs a callback of another type; their number stays at the most callbacks of
+    /// each type ever live at once.
+    parked: RefCell<HashMap<usize, Vec<Parked>>>,
+    /// Callbacks freed while a handler ran (it may be one of them, its record in use);
+    /// parked when none runs.
+    graveyard: RefCell<Vec<Parked>>,
 }
 
 struct Slot {
@@ -117,19 +127,43 @@ struct Slot {
     live: Option<LiveCallback>,
 }
 
-struct LiveCallback {
+/// A closure from `ffi_closure_alloc`, freed when dropped.
+struct OwnedClosure {
     closure: *mut ffi_closure,
     code: *const c_void,
+}
+
+impl Drop for OwnedClosure {
+    fn drop(&mut self) {
+        // SAFETY: `closure` came from ffi_closure_alloc and is freed once, here: only
+        // when the table is dropped (a freed callback's closure is parked, not freed),
+        // so no handler of it runs.
+        unsafe { ffi_closure_free(self.closure.cast()) };
+    }
+}
+
+struct LiveCallback {
+    owned: OwnedClosure,
     signature: Rc<Signature>,
     handler: Rc<CallbackHandler>,
+    record: Box<ClosureRecord>,
+}
+
+/// A freed callback's closure: still prepared with its old cif and record (whose stale
+/// id makes `dispatch` report the call), which therefore stay alive with it.
+struct Parked {
+    owned: OwnedClosure,
+    signature: Rc<Signature>,
     _record: Box<ClosureRecord>,
 }
 
-impl Drop for LiveCallback {
-    fn drop(&mut self) {
-        // SAFETY: `closure` came from ffi_closure_alloc and is freed once, here; no
-        // handler of it runs (frees during a run are deferred to the graveyard).
-        unsafe { ffi_closure_free(self.closure.cast()) };
+impl LiveCallback {
+    fn park(self) -> Parked {
+        Parked {
+            owned: self.owned,
+            signature: self.signature,
+            _record: self.record,
+        }
     }
 }
 
@@ -162,6 +196,7 @@ impl CallbackTable {
                 pending_error: RefCell::new(None),
                 foreign_calls: AtomicU32::new(0),
                 depth: Cell::new(0),
+                parked: RefCell::new(HashMap::new()),
                 graveyard: RefCell::new(Vec::new()),
             }),
         }
@@ -197,46 +232,73 @@ impl CallbackTable {
             nargs: signature.arg_count(),
         });
 
-        let mut code: *mut c_void = std::ptr::null_mut();
-        // SAFETY: asks libffi for a writable closure and its executable address.
-        let closure = unsafe { ffi_closure_alloc(std::mem::size_of::<ffi_closure>(), &mut code) }
-            .cast::<ffi_closure>();
-        if closure.is_null() || code.is_null() {
-            shared.free_slots.borrow_mut().push(index);
-            return Err(CallbackError::OutOfClosureMemory);
-        }
+        // A parked closure of a freed callback of the same type first (no handler runs
+        // when one is parked: the graveyard holds those freed during a run), else a new
+        // one.
+        let reused = shared
+            .parked
+            .borrow_mut()
+            .get_mut(&signature_key(&signature))
+            .and_then(Vec::pop);
+        let (owned, old) = match reused {
+            Some(Parked {
+                owned,
+                signature: old_signature,
+                _record: old_record,
+            }) => (owned, Some((old_signature, old_record))),
+            None => {
+                let mut code: *mut c_void = std::ptr::null_mut();
+                // SAFETY: asks libffi for a writable closure and its executable address.
+                let closure =
+                    unsafe { ffi_closure_alloc(std::mem::size_of::<ffi_closure>(), &mut code) }
+                        .cast::<ffi_closure>();
+                if closure.is_null() || code.is_null() {
+                    shared.free_slots.borrow_mut().push(index);
+                    return Err(CallbackError::OutOfClosureMemory);
+                }
+                (OwnedClosure { closure, code }, None)
+            }
+        };
         let record_ptr: *const ClosureRecord = &*record;
-        // SAFETY: `closure`/`code` are a fresh allocation from ffi_closure_alloc; the cif
-        // is owned by `signature`, which the slot keeps alive as long as the closure;
-        // `record` is boxed and kept by the slot, so `user_data` stays valid.
+        // SAFETY: `owned` is an allocation from ffi_closure_alloc (fresh, or parked and
+        // not running); the cif is owned by `signature`, which the slot keeps alive as
+        // long as the closure is prepared with it; `record` is boxed and kept by the
+        // slot, so `user_data` stays valid. On x86-64 and arm64 libffi checks the ABI
+        // before writing the closure, so a refusal leaves a parked closure as it was.
         let status = unsafe {
             ffi_prep_closure_loc(
-                closure,
+                owned.closure,
                 signature.cif_ptr(),
                 Some(dispatch),
                 record_ptr.cast_mut().cast(),
-                code,
+                owned.code.cast_mut(),
             )
         };
         if status != ffi_status_FFI_OK {
-            // SAFETY: allocated above and never handed out.
-            unsafe { ffi_closure_free(closure.cast()) };
+            if let Some((old_signature, old_record)) = old {
+                shared.park(Parked {
+                    owned,
+                    signature: old_signature,
+                    _record: old_record,
+                });
+            }
             shared.free_slots.borrow_mut().push(index);
             return Err(CallbackError::PrepareFailed(status));
         }
+        drop(old);
+        let code = owned.code;
         shared.slots.borrow_mut()[index as usize].live = Some(LiveCallback {
-            closure,
-            code,
+            owned,
             signature,
             handler,
-            _record: record,
+            record,
         });
         Ok(Callback { id, code })
     }
 
     /// The C function pointer of a live callback (for a Luau call of a callback cdata).
     pub fn code(&self, id: CallbackId) -> Result<*const c_void, CallbackError> {
-        self.with_live(id, |live| live.code)
+        self.with_live(id, |live| live.owned.code)
     }
 
     /// The signature of a live callback.
@@ -281,10 +343,13 @@ impl CallbackTable {
         };
         shared.free_slots.borrow_mut().push(id.index);
         if let Some(live) = live {
+            // The handler goes now (a running one is kept by `dispatch`); the closure
+            // stays, parked.
+            let parked = live.park();
             if shared.depth.get() > 0 {
-                shared.graveyard.borrow_mut().push(live);
+                shared.graveyard.borrow_mut().push(parked);
             } else {
-                drop(live);
+                shared.park(parked);
             }
         }
         Ok(())
@@ -324,7 +389,20 @@ impl CallbackTable {
     }
 }
 
+/// The key of a signature among parked closures.
+fn signature_key(signature: &Rc<Signature>) -> usize {
+    Rc::as_ptr(signature) as usize
+}
+
 impl TableShared {
+    fn park(&self, parked: Parked) {
+        self.parked
+            .borrow_mut()
+            .entry(signature_key(&parked.signature))
+            .or_default()
+            .push(parked);
+    }
+
     fn keep_error(&self, message: String) {
         let mut pending = self.pending_error.borrow_mut();
         if pending.is_none() {
@@ -372,7 +450,7 @@ unsafe extern "C" fn dispatch(
     user_data: *mut c_void,
 ) {
     // SAFETY: user_data is the ClosureRecord boxed by `create`, alive while the closure
-    // is (the slot or the graveyard owns it), and never mutated.
+    // is (the slot, the graveyard or the parked list owns it), and never mutated.
     let record = unsafe { &*user_data.cast::<ClosureRecord>() };
     // SAFETY: libffi's result buffer holds at least the result (and a full register).
     unsafe { std::ptr::write_bytes(ret.cast::<u8>(), 0, record.ret_bytes) };
@@ -425,6 +503,8 @@ unsafe extern "C" fn dispatch(
     table.depth.set(table.depth.get() - 1);
     if table.depth.get() == 0 {
         let buried = std::mem::take(&mut *table.graveyard.borrow_mut());
-        drop(buried);
+        for parked in buried {
+            table.park(parked);
+        }
     }
 }

@@ -209,6 +209,8 @@ fn i64_arith(op: ArithOp, a: i64, b: i64) -> i64 {
         ArithOp::Pow => {
             if b < 0 {
                 match a {
+                    // As LuaJIT: zero to a negative power is the largest int64_t.
+                    0 => i64::MAX,
                     1 => 1,
                     -1 if b & 1 == 1 => -1,
                     -1 => 1,
@@ -324,6 +326,7 @@ mod tests {
         assert_eq!(i64_arith(ArithOp::Pow, 2, 10), 1024);
         assert_eq!(i64_arith(ArithOp::Pow, 2, -1), 0);
         assert_eq!(i64_arith(ArithOp::Pow, -1, -3), -1);
+        assert_eq!(i64_arith(ArithOp::Pow, 0, -1), i64::MAX);
         assert_eq!(i64_arith(ArithOp::Pow, 0, 0), 1);
         assert_eq!(u64_arith(ArithOp::Sub, 5, 6), u64::MAX);
         assert_eq!(u64_arith(ArithOp::Div, 5, 0), 1 << 63);

@@ -140,6 +140,37 @@ unsafe fn repeat_first(dst: *mut u8, elem_size: u64, from: u64, count: u64) {
     }
 }
 
+/// Most tables nested inside one table initializer. Each level recurses through
+/// [`table_init`] and [`c_from_lua`] on the C stack, and types nest as deep as a chain
+/// of typedefs makes them, so the depth is bounded here rather than by a stack overflow.
+const MAX_INITIALIZER_DEPTH: u32 = 1000;
+
+thread_local! {
+    static INITIALIZER_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of table initializer nesting, counted while it lives.
+struct NestingGuard;
+
+impl NestingGuard {
+    fn enter() -> Option<NestingGuard> {
+        INITIALIZER_DEPTH.with(|d| {
+            let depth = d.get();
+            if depth >= MAX_INITIALIZER_DEPTH {
+                return None;
+            }
+            d.set(depth + 1);
+            Some(NestingGuard)
+        })
+    }
+}
+
+impl Drop for NestingGuard {
+    fn drop(&mut self) {
+        INITIALIZER_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// Initializes the zeroed object of `ty` (of `size` bytes) at `dst` from the values at
 /// stack positions `first..=last` (none when `last < first`). `nelem`: the element count
 /// of a variable-length `ty` (its VLA part holds that many elements).
@@ -293,6 +324,9 @@ pub unsafe fn table_init(
     nelem: Option<u64>,
     idx: c_int,
 ) -> Result<(), String> {
+    let Some(_depth) = NestingGuard::enter() else {
+        return Err(Error::InitializerTooDeep.to_string());
+    };
     // SAFETY: caller contract; each rawgeti push is popped before the next; lua_next
     // iteration keeps key and value on the stack as it requires.
     unsafe {

@@ -44,6 +44,47 @@ impl Header {
     }
 }
 
+/// Blocks at least this large are first asked of the system allocator and given back:
+/// a host's Luau allocator may abort the process when the system refuses memory
+/// (mlua's calls `handle_alloc_error`), where a refused probe raises Luau's `not enough
+/// memory` instead.
+#[cfg(not(feature = "memcheck"))]
+const PROBE_SIZE: usize = 1 << 24;
+
+/// Raises `not enough memory` when a block of `bytes` (at least [`PROBE_SIZE`]) cannot
+/// be had from the system now.
+///
+/// # Safety
+/// `l` is a live state with a free slot; the caller holds no value with a destructor.
+#[cfg(not(feature = "memcheck"))]
+unsafe fn probe_allocation(l: *mut lua_State, bytes: usize) {
+    if bytes < PROBE_SIZE {
+        return;
+    }
+    let refused = match std::alloc::Layout::from_size_align(bytes, 16) {
+        Ok(layout) => {
+            // SAFETY: a non-zero size; the block is given back at once, untouched.
+            // `black_box` keeps the compiler from eliding the unused allocation.
+            unsafe {
+                let p = std::hint::black_box(std::alloc::alloc(layout));
+                if !p.is_null() {
+                    std::alloc::dealloc(p, layout);
+                }
+                p.is_null()
+            }
+        }
+        Err(_) => true,
+    };
+    if refused {
+        const MESSAGE: &str = "not enough memory";
+        // SAFETY: caller contract: a free slot, nothing owned to leak when this raises.
+        unsafe {
+            lua::lua_pushlstring(l, MESSAGE.as_ptr().cast(), MESSAGE.len());
+            lua::lua_error(l);
+        }
+    }
+}
+
 /// Allocates a zero-filled value cdata of `size` bytes aligned to `align` and pushes it.
 /// Raises a Luau memory error when the block cannot be allocated. Uses 1 slot.
 ///
@@ -62,6 +103,7 @@ pub unsafe fn push_new(
     // SAFETY: caller contract; the block is at least HEADER_SIZE + size + extra bytes,
     // so the aligned payload and the header fit, and both are written before any read.
     unsafe {
+        probe_allocation(l, HEADER_SIZE + size + extra);
         let block = lua::lua_newuserdatataggedwithmetatable(l, HEADER_SIZE + size + extra, tag)
             .cast::<u8>();
         let mut data = block.add(HEADER_SIZE);

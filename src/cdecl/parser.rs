@@ -1187,7 +1187,12 @@ impl<'s, 'r> Parser<'s, 'r> {
             }
             ty = self.reg.vector_of(ty, size);
         }
+        // The size of `ty` when the previous layer was a fixed array (its element size
+        // times its length): `size_of` walks down every dimension, so asking it again
+        // for each of many dimensions would take quadratic time.
+        let mut known_size: Option<u64> = None;
         for layer in &decl.layers {
+            let size_here = known_size.take();
             ty = match layer {
                 Layer::Pointer(quals) => {
                     let p = self.reg.pointer_to(ty);
@@ -1198,12 +1203,13 @@ impl<'s, 'r> Parser<'s, 'r> {
                     if matches!(kind, CTypeKind::Function { .. } | CTypeKind::Void) {
                         return Err(self.err_plain(ParseMessage::InvalidCType));
                     }
-                    let Some(elem_size) = self.reg.size_of(ty) else {
+                    let Some(elem_size) = size_here.or_else(|| self.reg.size_of(ty)) else {
                         return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
                     };
                     if let ArrayLen::Fixed(n) = len {
-                        if elem_size.checked_mul(*n).is_none_or(|s| s > MAX_TYPE_SIZE) {
-                            return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
+                        match elem_size.checked_mul(*n) {
+                            Some(s) if s <= MAX_TYPE_SIZE => known_size = Some(s),
+                            _ => return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge)),
                         }
                     }
                     self.reg.array_of(ty, *len)

@@ -845,50 +845,75 @@ impl Registry {
     // ----- layout queries ---------------------------------------------------------
 
     /// `sizeof`: `None` for void, functions, incomplete types and VLAs/VLS.
+    ///
+    /// A loop, not a recursion, down the element types: a chain of typedefs can nest
+    /// arrays as deep as the type table allows.
     pub fn size_of(&self, id: CTypeId) -> Option<u64> {
-        let ty = self.get(id);
-        match &ty.kind {
-            CTypeKind::Void | CTypeKind::Function { .. } => None,
-            CTypeKind::Bool => Some(1),
-            CTypeKind::Int { size, .. }
-            | CTypeKind::Float { size }
-            | CTypeKind::Complex { size } => Some(*size as u64),
-            CTypeKind::Pointer { .. } => Some(POINTER_SIZE as u64),
-            CTypeKind::Array { elem, len } => match len {
-                ArrayLen::Fixed(n) => self.size_of(*elem).map(|s| s * n),
-                ArrayLen::Unsized | ArrayLen::Variable => None,
-            },
-            CTypeKind::Vector { size, .. } => Some(*size as u64),
-            CTypeKind::Record(rid) => {
-                let def = &self.records[rid.0 as usize];
-                (def.complete && !def.is_vls).then_some(def.size)
-            }
-            CTypeKind::Enum(eid) => {
-                let def = &self.enums[eid.0 as usize];
-                self.size_of(def.underlying)
-            }
+        let mut id = id;
+        let mut count: u64 = 1;
+        loop {
+            let ty = self.get(id);
+            let size = match &ty.kind {
+                CTypeKind::Void | CTypeKind::Function { .. } => return None,
+                CTypeKind::Bool => 1,
+                CTypeKind::Int { size, .. }
+                | CTypeKind::Float { size }
+                | CTypeKind::Complex { size } => *size as u64,
+                CTypeKind::Pointer { .. } => POINTER_SIZE as u64,
+                CTypeKind::Array { elem, len } => match len {
+                    ArrayLen::Fixed(n) => {
+                        count = count.checked_mul(*n)?;
+                        id = *elem;
+                        continue;
+                    }
+                    ArrayLen::Unsized | ArrayLen::Variable => return None,
+                },
+                CTypeKind::Vector { size, .. } => *size as u64,
+                CTypeKind::Record(rid) => {
+                    let def = &self.records[rid.0 as usize];
+                    if !def.complete || def.is_vls {
+                        return None;
+                    }
+                    def.size
+                }
+                CTypeKind::Enum(eid) => {
+                    id = self.enums[eid.0 as usize].underlying;
+                    continue;
+                }
+            };
+            return size.checked_mul(count);
         }
     }
 
-    /// `alignof`: `None` for void, functions and incomplete records.
+    /// `alignof`: `None` for void, functions and incomplete records. A loop, as
+    /// [`Registry::size_of`].
     pub fn align_of(&self, id: CTypeId) -> Option<u32> {
-        let ty = self.get(id);
-        if ty.align_override != 0 {
-            return Some(ty.align_override);
-        }
-        match &ty.kind {
-            CTypeKind::Void | CTypeKind::Function { .. } => None,
-            CTypeKind::Bool => Some(1),
-            CTypeKind::Int { size, .. } | CTypeKind::Float { size } => Some(*size as u32),
-            CTypeKind::Complex { size } => Some(*size as u32 / 2),
-            CTypeKind::Pointer { .. } => Some(POINTER_SIZE),
-            CTypeKind::Array { elem, .. } => self.align_of(*elem),
-            CTypeKind::Vector { size, .. } => Some((*size).max(1)),
-            CTypeKind::Record(rid) => {
-                let def = &self.records[rid.0 as usize];
-                def.complete.then_some(def.align)
+        let mut id = id;
+        loop {
+            let ty = self.get(id);
+            if ty.align_override != 0 {
+                return Some(ty.align_override);
             }
-            CTypeKind::Enum(eid) => self.align_of(self.enums[eid.0 as usize].underlying),
+            return match &ty.kind {
+                CTypeKind::Void | CTypeKind::Function { .. } => None,
+                CTypeKind::Bool => Some(1),
+                CTypeKind::Int { size, .. } | CTypeKind::Float { size } => Some(*size as u32),
+                CTypeKind::Complex { size } => Some(*size as u32 / 2),
+                CTypeKind::Pointer { .. } => Some(POINTER_SIZE),
+                CTypeKind::Array { elem, .. } => {
+                    id = *elem;
+                    continue;
+                }
+                CTypeKind::Vector { size, .. } => Some((*size).max(1)),
+                CTypeKind::Record(rid) => {
+                    let def = &self.records[rid.0 as usize];
+                    def.complete.then_some(def.align)
+                }
+                CTypeKind::Enum(eid) => {
+                    id = self.enums[eid.0 as usize].underlying;
+                    continue;
+                }
+            };
         }
     }
 

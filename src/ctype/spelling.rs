@@ -1,6 +1,8 @@
 //! The C spelling of a type, as LuaJIT's `tostring(ctype)` prints it: `const char *`,
 //! `int (*)[4]`, `struct 123` for an anonymous struct (its type id).
 
+use std::collections::VecDeque;
+
 use super::{ArrayLen, CTypeId, CTypeKind, Quals, Registry};
 
 fn push_quals(out: &mut String, quals: Quals) {
@@ -71,50 +73,58 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
     }
 }
 
+/// Function types nested (in parameter lists or results) deeper than this spell their
+/// parameters as LuaJIT spells every function type, `()`: each level may repeat the
+/// whole spelling of the level below (`typedef T1 (*T2)(T1);`), so without a bound a
+/// chain of such typedefs would spell in exponential time and memory.
+const MAX_SPELLED_FUNCTION_DEPTH: u32 = 8;
+
 /// Spells `id`: walks from the outermost derivation inwards, growing the declarator
 /// around an empty name, then puts the base type in front.
 pub(super) fn c_name(reg: &Registry, id: CTypeId) -> String {
-    spell(reg, id, String::new())
+    spell(reg, id, "", 0)
 }
 
 /// Spells a reference to `id` as LuaJIT does: `struct s &`, `int (&)[2]`.
 pub(super) fn c_name_ref(reg: &Registry, id: CTypeId) -> String {
-    spell(reg, id, String::from("&"))
+    spell(reg, id, "&", 0)
 }
 
 /// Spells a pointer to `id` without interning it (`int (*)(int)` for a function type,
 /// as LuaJIT names a function cdata in conversion errors).
 pub(super) fn c_name_pointer(reg: &Registry, id: CTypeId) -> String {
-    spell(reg, id, String::from("*"))
+    spell(reg, id, "*", 0)
 }
 
-fn spell(reg: &Registry, id: CTypeId, mut declarator: String) -> String {
+/// The declarator grows at both ends (a pointer layer in front, array and function
+/// suffixes behind), so it is a deque: spelling a chain of n derivations takes O(n).
+fn spell(reg: &Registry, id: CTypeId, start: &str, mut depth: u32) -> String {
+    let mut declarator: VecDeque<u8> = start.bytes().collect();
     let mut current = id;
     loop {
         let ty = reg.get(current);
         match &ty.kind {
             CTypeKind::Pointer { target } => {
-                let mut layer = String::from("*");
                 if !ty.quals.is_empty() {
                     let mut q = String::new();
                     push_quals(&mut q, ty.quals);
-                    layer.push_str(q.trim_end());
+                    let q = q.trim_end();
                     if !declarator.is_empty() {
-                        layer.push(' ');
+                        declarator.push_front(b' ');
+                    }
+                    for b in q.bytes().rev() {
+                        declarator.push_front(b);
                     }
                 }
-                layer.push_str(&declarator);
-                declarator = layer;
+                declarator.push_front(b'*');
                 current = *target;
             }
             CTypeKind::Array { elem, len } => {
-                if declarator.starts_with(['*', '&']) {
-                    declarator = format!("({declarator})");
-                }
+                wrap_if_pointer(&mut declarator);
                 match len {
-                    ArrayLen::Fixed(n) => declarator.push_str(&format!("[{n}]")),
-                    ArrayLen::Unsized => declarator.push_str("[]"),
-                    ArrayLen::Variable => declarator.push_str("[?]"),
+                    ArrayLen::Fixed(n) => declarator.extend(format!("[{n}]").bytes()),
+                    ArrayLen::Unsized => declarator.extend(*b"[]"),
+                    ArrayLen::Variable => declarator.extend(*b"[?]"),
                 }
                 current = *elem;
             }
@@ -123,46 +133,58 @@ fn spell(reg: &Registry, id: CTypeId, mut declarator: String) -> String {
                 params,
                 variadic,
             } => {
-                if declarator.starts_with(['*', '&']) {
-                    declarator = format!("({declarator})");
-                }
-                declarator.push('(');
-                if params.is_empty() && !variadic {
-                    declarator.push_str("void");
-                }
-                for (i, param) in params.iter().enumerate() {
-                    if i > 0 {
-                        declarator.push_str(", ");
+                wrap_if_pointer(&mut declarator);
+                declarator.push_back(b'(');
+                if depth < MAX_SPELLED_FUNCTION_DEPTH {
+                    if params.is_empty() && !variadic {
+                        declarator.extend(*b"void");
                     }
-                    declarator.push_str(&c_name(reg, *param));
-                }
-                if *variadic {
-                    if !params.is_empty() {
-                        declarator.push_str(", ");
+                    for (i, param) in params.iter().enumerate() {
+                        if i > 0 {
+                            declarator.extend(*b", ");
+                        }
+                        declarator.extend(spell(reg, *param, "", depth + 1).bytes());
                     }
-                    declarator.push_str("...");
+                    if *variadic {
+                        if !params.is_empty() {
+                            declarator.extend(*b", ");
+                        }
+                        declarator.extend(*b"...");
+                    }
                 }
-                declarator.push(')');
+                declarator.push_back(b')');
+                // The result type counts as one level deeper too, so a spelling visits
+                // at most 2^MAX_SPELLED_FUNCTION_DEPTH function types.
+                depth = depth.saturating_add(1);
                 current = *ret;
             }
             CTypeKind::Vector { elem, size } => {
                 let mut out = c_name(reg, *elem);
                 out.push_str(&format!(" __attribute__((vector_size({size})))"));
-                return join(out, &declarator);
+                return join(out, declarator);
             }
             _ => {
                 let mut out = String::new();
                 base_name(reg, current, &mut out);
-                return join(out, &declarator);
+                return join(out, declarator);
             }
         }
     }
 }
 
-fn join(mut base: String, declarator: &str) -> String {
+/// `*x` becomes `(*x)` before an array or function suffix.
+fn wrap_if_pointer(declarator: &mut VecDeque<u8>) {
+    if matches!(declarator.front(), Some(b'*' | b'&')) {
+        declarator.push_front(b'(');
+        declarator.push_back(b')');
+    }
+}
+
+fn join(mut base: String, declarator: VecDeque<u8>) -> String {
     if !declarator.is_empty() {
         base.push(' ');
-        base.push_str(declarator);
+        // The declarator holds only ASCII and the bytes of names, which are UTF-8.
+        base.push_str(&String::from_utf8_lossy(&Vec::from(declarator)));
     }
     base
 }

@@ -453,6 +453,41 @@ struct Memory {
     extent: Option<usize>,
 }
 
+/// For a reference cdata: the bytes from its address to the end of the memory of the
+/// cdata it points into, when the chain of anchors (each reference holds the cdata it
+/// was read from) ends at a cdata that owns its memory. `None` when it ends at a pointer
+/// (C memory of unknown extent).
+///
+/// # Safety
+/// `l` is live; `h` is the header of a reference cdata on the stack.
+unsafe fn owned_bytes_after(l: State, tag: c_int, h: &object::Header) -> Option<usize> {
+    // SAFETY: every anchor is a `lua_ref` of a cdata, alive while the reference that
+    // holds it is; each pushed parent is popped before its header is read further (the
+    // block stays alive through the anchor chain rooted in `h`, which is on the stack).
+    unsafe {
+        let address = h.data as usize;
+        let mut block = (h as *const object::Header)
+            .cast_mut()
+            .cast::<std::ffi::c_void>();
+        loop {
+            let anchor = object::anchor_of(block)?;
+            if lua::lua_checkstack(l, 1) == 0 {
+                return None;
+            }
+            lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, anchor as _);
+            let parent = lua::lua_touserdatatagged(l, -1, tag);
+            lua::lua_settop(l, -2);
+            let parent_header = parent.cast::<object::Header>().as_ref()?;
+            if !parent_header.is_ref() {
+                let start = parent_header.data as usize;
+                let end = start.checked_add(parent_header.size as usize)?;
+                return (start..=end).contains(&address).then(|| end - address);
+            }
+            block = parent;
+        }
+    }
+}
+
 /// Reads argument `idx` as memory: a pointer, array or aggregate cdata, a buffer, a
 /// light userdata, or (when `strings` allows) a string.
 ///
@@ -471,6 +506,20 @@ unsafe fn memory_arg(
         let memory = if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
             let reg = st.registry.borrow();
             match convert::shape(&reg, h.ty) {
+                // Code is never a destination: writing through a function pointer (a
+                // callback's closure, a C function) would only crash.
+                Shape::Pointer { .. }
+                    if !h.is_ref()
+                        && !strings
+                        && crate::call::function_type_of(&reg, h.ty).is_some() =>
+                {
+                    let from = reg.c_name(h.ty);
+                    return Err(bad_argument(
+                        idx,
+                        function,
+                        format!("cannot convert '{from}' to '{c_type}'"),
+                    ));
+                }
                 Shape::Pointer { .. } if !h.is_ref() => Memory {
                     address: memory::read_address(h.data),
                     limit: None,
@@ -492,10 +541,24 @@ unsafe fn memory_arg(
                 }
                 // A reference to a member of unknown size (a VLS's trailing `T[?]`, a
                 // flexible `T[]`) has size 0: its extent is unknown, as for a pointer.
+                // A reference into a cdata that owns its memory is bounded by the end
+                // of that memory, which the copy or fill must not pass either.
+                _ if h.is_ref() => {
+                    let owned = owned_bytes_after(l, st.cdata_tag.get(), h);
+                    Memory {
+                        address: h.data as usize,
+                        limit: owned,
+                        extent: if h.size > 0 {
+                            Some(h.size as usize)
+                        } else {
+                            owned
+                        },
+                    }
+                }
                 _ => Memory {
                     address: h.data as usize,
-                    limit: (!h.is_ref()).then_some(h.size as usize),
-                    extent: (!h.is_ref() || h.size > 0).then_some(h.size as usize),
+                    limit: Some(h.size as usize),
+                    extent: Some(h.size as usize),
                 },
             }
         } else {
@@ -605,6 +668,9 @@ fn check_bounds(len: usize, memory: &Memory, what: &str) -> Result<(), String> {
     }
 }
 
+/// The longest Luau string (`MAXSSIZE` in Luau's `lstring.h`).
+const MAX_LUAU_STRING: usize = 1 << 30;
+
 /// `ffi.string(ptr [, len])`: the bytes up to the first NUL, or exactly `len` bytes.
 unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments only read; the
@@ -649,6 +715,11 @@ unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
                     memory.extent.unwrap_or(usize::MAX),
                 ),
             };
+            // Luau hashes a new string's bytes before it checks the length against its
+            // limit, so a length past the limit would read that much memory first.
+            if len > MAX_LUAU_STRING {
+                return Err(Error::StringLengthOverflow.to_string());
+            }
             Ok((memory.address, len))
         })();
         let (address, len) = stack::ok_or_raise(l, result);
