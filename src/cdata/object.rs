@@ -264,8 +264,9 @@ impl Header {
         }
     }
 
-    /// Marks a reference made by [`push_ref`] as [`BOUNDED`].
-    pub fn set_bounded(&mut self) {
+    /// Marks a reference made by [`push_ref`] as [`BOUNDED`] to `size` bytes.
+    pub fn set_bounded(&mut self, size: u32) {
+        self.size = size;
         self.flags |= BOUNDED;
     }
 

@@ -391,9 +391,18 @@ unsafe fn push_element(
                 convert::shape(&st.registry.borrow(), parent_header.ty),
                 Shape::Pointer { .. }
             );
-        // Inside a value cdata's memory, an element of known size is bounds-checked too.
-        if !through_pointer && parent_header.is_owned_memory() && access.size > 0 {
-            (*reference).set_bounded();
+        // Inside a value cdata's memory, an element is bounds-checked too: to its size,
+        // or, for a variable-length member (`int d[?]`), to what remains of the owner.
+        if !through_pointer && parent_header.is_owned_memory() {
+            let owner_end =
+                (parent_header.data as u64).saturating_add(parent_header.reachable_bytes());
+            let extent = match access.size {
+                0 => owner_end.checked_sub(address as u64),
+                size => Some(u64::from(size)),
+            };
+            if let Some(extent) = extent.and_then(|e| u32::try_from(e).ok()) {
+                (*reference).set_bounded(extent);
+            }
         }
         if !through_pointer {
             if st.finalizers.has_unrefs() {
