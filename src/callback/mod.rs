@@ -367,7 +367,16 @@ impl CallbackTable {
 
     /// The first failure since the last call (a handler error or panic, or a call from
     /// another thread), to raise in Luau; clears it.
+    #[inline]
     pub fn take_pending_error(&self) -> Option<String> {
+        // The common case, nothing to report, after every C call of a state that has
+        // callbacks: plain loads, no atomic swap (a locked instruction on x86-64). A
+        // foreign call counted just after the load is reported at the next call.
+        if self.shared.foreign_calls.load(Ordering::Relaxed) == 0
+            && self.shared.pending_error.borrow().is_none()
+        {
+            return None;
+        }
         let foreign = self.shared.foreign_calls.swap(0, Ordering::Relaxed);
         let pending = self.shared.pending_error.borrow_mut().take();
         pending.or_else(|| (foreign > 0).then(|| FOREIGN_THREAD_MESSAGE.to_string()))
