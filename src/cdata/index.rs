@@ -41,14 +41,20 @@ pub struct NumberField {
     pub writable: bool,
 }
 
+/// Whether `access` is read and written as a plain Luau number: an integer of at most 32
+/// bits or a `float`/`double`, not a bitfield (what the hot paths take).
+fn is_plain_number(access: &Access) -> bool {
+    let number = match access.shape {
+        Shape::Int { size, .. } => size < 8,
+        Shape::Float { .. } => true,
+        _ => false,
+    };
+    number && access.bit.is_none()
+}
+
 impl NumberField {
     fn of(plan: &FieldPlan) -> Option<NumberField> {
-        let number = match plan.access.shape {
-            Shape::Int { size, .. } => size < 8,
-            Shape::Float { .. } => true,
-            _ => false,
-        };
-        (number && plan.access.bit.is_none()).then_some(NumberField {
+        is_plain_number(&plan.access).then_some(NumberField {
             shape: plan.access.shape,
             offset: u32::try_from(plan.offset).ok()?,
             through_pointer: plan.through_pointer,
@@ -70,20 +76,13 @@ pub struct NumberElement {
 
 impl NumberElement {
     fn of(plan: &ElementPlan) -> Option<NumberElement> {
-        let number = match plan.access.shape {
-            Shape::Int { size, .. } => size < 8,
-            Shape::Float { .. } => true,
-            _ => false,
-        };
         let sized = plan.elem_size.is_power_of_two() && plan.elem_size <= 8;
-        (number && sized && plan.access.bit.is_none() && !plan.complex_parts).then_some(
-            NumberElement {
-                shape: plan.access.shape,
-                size_shift: plan.elem_size.trailing_zeros() as u8,
-                through_pointer: plan.through_pointer,
-                writable: !plan.access.is_const,
-            },
-        )
+        (is_plain_number(&plan.access) && sized && !plan.complex_parts).then_some(NumberElement {
+            shape: plan.access.shape,
+            size_shift: plan.elem_size.trailing_zeros() as u8,
+            through_pointer: plan.through_pointer,
+            writable: !plan.access.is_const,
+        })
     }
 }
 
