@@ -445,8 +445,9 @@ unsafe fn call_quick(
 /// A caller monomorphized for one signature whose parameters are all `int` (any 32-bit
 /// signed integer) or `double` and whose result is one of those or `void`: the argument
 /// loop, the register slots and the prototype are fixed at compile time, so a call like
-/// `add(i, 1)` costs little more than a hand-written binding. `None` (nothing pushed,
-/// nothing called) when an argument is not a Luau number; the general path takes it.
+/// `add(i, 1)` costs little more than a hand-written binding. An argument that is not a
+/// Luau number sends the whole call down the general path (`call_other`), which converts
+/// it or names it in an error.
 ///
 /// # Safety
 /// `l` live inside `__call` with exactly the signature's arguments after the cdata;
