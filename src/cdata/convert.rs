@@ -358,6 +358,16 @@ fn cannot_convert(from: impl Into<String>, reg: &Registry, to: CTypeId, ctx: Con
     )
 }
 
+/// A type's name in a failed C-to-C conversion: an enum is named by its integer type,
+/// as LuaJIT resolves an enum to it before converting (`cannot convert 'unsigned int'
+/// to 'void *'` for an enum cdata).
+fn conversion_name(reg: &Registry, ty: CTypeId) -> String {
+    match reg.enumeration(ty) {
+        Some(def) => reg.c_name(def.underlying),
+        None => reg.c_name(ty),
+    }
+}
+
 /// Whether `target` (a pointer's target) is a character type or void, and const: the
 /// pointers a Luau string converts to implicitly (`const char *`, `const void *`).
 fn accepts_string(reg: &Registry, target: CTypeId) -> bool {
@@ -467,7 +477,11 @@ pub unsafe fn c_from_lua(
                 memory::write_address(dst, 0);
                 Ok(())
             }
-            lua::LUA_TNIL | lua::LUA_TNONE if ctx == Context::Cast && sh.is_number_like() => {
+            // nil is a NULL `void *` there, which a cast turns into an integer but not
+            // into a bool or a floating-point number (LuaJIT `CCX(I, P)`).
+            lua::LUA_TNIL | lua::LUA_TNONE
+                if ctx == Context::Cast && matches!(sh, Shape::Int { .. }) =>
+            {
                 write_scalar(
                     dst,
                     sh,
@@ -608,6 +622,15 @@ pub unsafe fn c_from_lua(
                 std::ptr::write_bytes(dst, 0, whole as usize);
                 init::table_init(l, tag, reg, ty, dst, whole, None, idx)
             }
+            // nil goes on as a NULL `void *` to the C-to-C conversion, which names an
+            // enum by its integer type (LuaJIT `lj_cconv_ct_ct`).
+            lua::LUA_TNIL | lua::LUA_TNONE => Err(ctx.describe(
+                Error::CannotConvert {
+                    from: "nil".into(),
+                    to: conversion_name(reg, ty),
+                }
+                .to_string(),
+            )),
             _ => Err(cannot_convert(
                 lua_type_name(l, tag, reg, idx),
                 reg,
@@ -789,10 +812,11 @@ fn pointee(sh: Shape) -> Option<CTypeId> {
 }
 
 /// LuaJIT's implicit pointer conversion check: the same target (qualifiers may only be
-/// added), integers of the same size whatever their signedness, or void on either side.
+/// added, `const` and `volatile` alike, also towards `void *`), integers of the same
+/// size whatever their signedness, or void on either side.
 fn pointer_compatible(reg: &Registry, to: CTypeId, from: CTypeId) -> bool {
     let (t, f) = (reg.get(to), reg.get(from));
-    if f.quals.is_const && !t.quals.is_const {
+    if f.quals.is_const && !t.quals.is_const || f.quals.is_volatile && !t.quals.is_volatile {
         return false;
     }
     match (&t.kind, &f.kind) {
@@ -820,9 +844,15 @@ pub unsafe fn c_from_c(
         let from = if matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) {
             reg.c_name_pointer(src.ty)
         } else {
-            reg.c_name(src.ty)
+            conversion_name(reg, src.ty)
         };
-        Err(cannot_convert(from, reg, ty, ctx))
+        Err(ctx.describe(
+            Error::CannotConvert {
+                from,
+                to: conversion_name(reg, ty),
+            }
+            .to_string(),
+        ))
     };
     // SAFETY: caller contract; reads stay within src's object, writes within dst's.
     unsafe {
