@@ -973,7 +973,7 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
                 if address == 0 {
                     format!("cdata<{}>: NULL", reg.c_name(h.ty))
                 } else {
-                    format!("cdata<{}>: 0x{:08x}", reg.c_name(h.ty), address)
+                    format!("cdata<{}>: {}", reg.c_name(h.ty), address_text(address))
                 }
             }
             _ => {
@@ -982,10 +982,23 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
                 } else {
                     reg.c_name(h.ty)
                 };
-                format!("cdata<{}>: 0x{:08x}", name, h.data as usize)
+                format!("cdata<{}>: {}", name, address_text(h.data as usize))
             }
         }
     }
+}
+
+/// An address as LuaJIT prints it (`lj_strfmt_wptr`): 8 hex digits, and when the high
+/// half is not zero, 2 more for each of its bytes up to the highest one in use
+/// (`0x00000005`, `0x0100000000`, `0x7f0012345678`).
+pub fn address_text(address: usize) -> String {
+    let high = (address as u64 >> 32) as u32;
+    let digits = if high == 0 {
+        8
+    } else {
+        10 + 2 * ((31 - high.leading_zeros()) / 8) as usize
+    };
+    format!("0x{address:0digits$x}")
 }
 
 /// A number as Lua 5.1 prints it (`%.14g`), as LuaJIT formats complex parts.
