@@ -337,7 +337,7 @@ pub unsafe fn lua_type_name(l: *mut lua_State, tag: c_int, reg: &Registry, idx: 
     // SAFETY: caller contract; only inspects the stack.
     unsafe {
         if let Some(h) = object::to_cdata(l, tag, idx) {
-            return reg.c_name(h.ty);
+            return conversion_name(reg, h.ty);
         }
         match lua::lua_type(l, idx) {
             lua::LUA_TBOOLEAN => "bool".to_string(),
@@ -358,10 +358,10 @@ fn cannot_convert(from: impl Into<String>, reg: &Registry, to: CTypeId, ctx: Con
     )
 }
 
-/// A type's name in a failed C-to-C conversion: an enum is named by its integer type,
-/// as LuaJIT resolves an enum to it before converting (`cannot convert 'unsigned int'
-/// to 'void *'` for an enum cdata).
-fn conversion_name(reg: &Registry, ty: CTypeId) -> String {
+/// A type's name in a failed C-to-C conversion or arithmetic: an enum is named by its
+/// integer type, as LuaJIT resolves an enum to it before converting or computing
+/// (`cannot convert 'unsigned int' to 'void *'` for an enum cdata).
+pub fn conversion_name(reg: &Registry, ty: CTypeId) -> String {
     match reg.enumeration(ty) {
         Some(def) => reg.c_name(def.underlying),
         None => reg.c_name(ty),

@@ -779,6 +779,33 @@ unsafe fn operand<'a>(l: State, st: &ModuleState, idx: c_int) -> Operand<'a> {
     }
 }
 
+/// The operands at 1 and 2 of a binary metamethod, a string beside an enum cdata taken
+/// as the enum constant it names (LuaJIT: `e + "B"` is `e + 5`); a string naming none
+/// is `cannot convert 'string' to 'enum e'`.
+///
+/// # Safety
+/// `l` live inside a metamethod with operands at 1 and 2.
+unsafe fn operands<'a>(l: State, st: &ModuleState) -> Result<(Operand<'a>, Operand<'a>), String> {
+    // SAFETY: caller contract; only inspects the stack.
+    unsafe {
+        let mut ops = [operand(l, st, 1), operand(l, st, 2)];
+        for (i, other) in [(0usize, 1usize), (1, 0)] {
+            if lua::lua_type(l, i as c_int + 1) != lua::LUA_TSTRING {
+                continue;
+            }
+            let mut len = 0usize;
+            let bytes = lua::lua_tolstring(l, i as c_int + 1, &mut len).cast::<u8>();
+            let name = std::slice::from_raw_parts(bytes, len);
+            match arith::enum_constant(&st.registry.borrow(), ops[other], name) {
+                Some(Ok(value)) => ops[i] = Operand::EnumConstant(value),
+                Some(Err(message)) => return Err(message),
+                None => {}
+            }
+        }
+        Ok((ops[0], ops[1]))
+    }
+}
+
 /// Calls a metatype's binary metamethod `name` from either operand, if there is one.
 ///
 /// # Safety
@@ -835,8 +862,10 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
         };
         // Built-in pointer and integer arithmetic first; a metatype's metamethod only
         // for what has no built-in meaning (LuaJIT's order).
-        let (a, b) = (operand(l, st, 1), operand(l, st, 2));
-        let result = stack::guarded(|| arith::arith(&mut st.registry.borrow_mut(), op, a, b));
+        let result = match operands(l, st) {
+            Ok((a, b)) => stack::guarded(|| arith::arith(&mut st.registry.borrow_mut(), op, a, b)),
+            Err(message) => Err(message),
+        };
         let result = match result {
             Ok(r) => r,
             Err(message) => {
@@ -1121,14 +1150,19 @@ unsafe extern "C-unwind" fn cdata_concat(l: State) -> c_int {
         if let Some(n) = binary_metamethod(l, st, c"__concat") {
             return n;
         }
-        let message = {
-            let reg = st.registry.borrow();
-            let tag = st.cdata_tag.get();
-            Error::BadConcat {
-                left: convert::lua_type_name(l, tag, &reg, 1),
-                right: convert::lua_type_name(l, tag, &reg, 2),
+        // A string beside an enum must name one of its constants, as in arithmetic
+        // (LuaJIT checks the operands the same way before refusing to concatenate).
+        let message = match operands(l, st) {
+            Err(message) => message,
+            Ok(_) => {
+                let reg = st.registry.borrow();
+                let tag = st.cdata_tag.get();
+                Error::BadConcat {
+                    left: convert::lua_type_name(l, tag, &reg, 1),
+                    right: convert::lua_type_name(l, tag, &reg, 2),
+                }
+                .to_string()
             }
-            .to_string()
         };
         stack::raise_here(l, message)
     }
