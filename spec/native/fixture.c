@@ -226,3 +226,7 @@ MX_TYPE(void *, vp)
 MX_TYPE(const char *, ccp)
 MX_TYPE(int *, ip)
 MX_TYPE(mx_s, s)
+/* Variadic promotions: the first integer-class and the first double-class variadic
+   argument (called with a value, then 0.25 and 7LL, so both are always there). */
+long long mx_va_int(int n, ...) { va_list ap; va_start(ap, n); long long x = va_arg(ap, long long); va_end(ap); return x; }
+double mx_va_dbl(int n, ...) { va_list ap; va_start(ap, n); double x = va_arg(ap, double); va_end(ap); return x; }
