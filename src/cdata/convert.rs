@@ -788,6 +788,44 @@ pub unsafe fn count_value(
     }
 }
 
+/// The element count of a VLA/VLS at `idx` (`ffi.new`, `ffi.sizeof`), as LuaJIT's
+/// `ffi_checkint` reads it: the value converted to `int` as a store would convert it
+/// (a float truncates, `true` is 1, a 64-bit cdata keeps its low 32 bits), then taken
+/// as an unsigned size, so a negative count gives a size too large for any object.
+/// Errors name argument `idx` of `function`.
+///
+/// # Safety
+/// `l` live, `idx` valid or past the top.
+pub unsafe fn element_count(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    idx: c_int,
+    function: &str,
+) -> Result<u64, String> {
+    // SAFETY: caller contract; the conversion writes a local `int`.
+    unsafe {
+        if lua::lua_type(l, idx) == lua::LUA_TNONE {
+            return Err(format!(
+                "bad argument #{idx} to '{function}' (value expected)"
+            ));
+        }
+        let mut n = 0i32;
+        c_from_lua(
+            l,
+            tag,
+            reg,
+            CTypeId::INT,
+            (&mut n as *mut i32).cast::<u8>(),
+            4,
+            idx,
+            Context::Init,
+        )
+        .map_err(|message| format!("bad argument #{idx} to '{function}' ({message})"))?;
+        Ok(n as u32 as u64)
+    }
+}
+
 /// `float[3]` or a struct of exactly three floats: what a Luau vector converts to.
 fn is_three_floats(reg: &Registry, ty: CTypeId, sh: Shape) -> bool {
     let is_float = |id: CTypeId| matches!(reg.get(id).kind, CTypeKind::Float { size: 4 });

@@ -198,33 +198,12 @@ unsafe extern "C-unwind" fn ffi_sizeof(l: State) -> c_int {
             return Ok(registry.size_of(id));
         }
         // SAFETY: argument 2 is only inspected.
-        let nelem = unsafe {
-            match lua::lua_type(l, 2) {
-                _ if convert::count_value(l, st.cdata_tag.get(), &registry, 2).is_some() => {
-                    convert::count_value(l, st.cdata_tag.get(), &registry, 2).expect("checked")
-                }
-                lua::LUA_TNONE | lua::LUA_TNIL => {
-                    return Err(bad_argument(2, "sizeof", "value expected"))
-                }
-                _ => {
-                    let got = stack::type_name(l, 2);
-                    return Err(bad_argument(
-                        2,
-                        "sizeof",
-                        format!("cannot convert '{got}' to 'int'"),
-                    ));
-                }
-            }
-        };
-        // C conversion of a number to an element count: truncate toward zero.
+        let nelem =
+            unsafe { convert::element_count(l, st.cdata_tag.get(), &registry, 2, "sizeof")? };
         // As LuaJIT, a size past the largest object is unknown.
-        Ok(if nelem >= 0.0 {
-            registry
-                .size_of_vla(id, nelem as u64)
-                .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE)
-        } else {
-            None
-        })
+        Ok(registry
+            .size_of_vla(id, nelem)
+            .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE))
     });
     // SAFETY: only `result` is live and it is consumed.
     let size = unsafe { stack::ok_or_raise(l, result) };

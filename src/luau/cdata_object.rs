@@ -1321,25 +1321,11 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
         let plan = (|| {
             let reg = st.registry.borrow();
             let (size, nelem, first_init) = if reg.is_variable_length(id) {
-                let tag = st.cdata_tag.get();
-                let nelem = match lua::lua_type(l, 2) {
-                    _ if convert::count_value(l, tag, &reg, 2).is_some() => {
-                        convert::count_value(l, tag, &reg, 2).expect("checked")
-                    }
-                    lua::LUA_TNONE | lua::LUA_TNIL => {
-                        return Err(format!("bad argument #2 to '{function}' (value expected)"))
-                    }
-                    _ => {
-                        let got = convert::lua_type_name(l, st.cdata_tag.get(), &reg, 2);
-                        return Err(format!(
-                            "bad argument #2 to '{function}' (cannot convert '{got}' to 'int')"
-                        ));
-                    }
-                };
-                if nelem.is_nan() || nelem < 0.0 {
-                    return Err(size_error(function));
-                }
-                (reg.size_of_vla(id, nelem as u64), Some(nelem as u64), 3)
+                let nelem = convert::element_count(l, st.cdata_tag.get(), &reg, 2, function)?;
+                let size = reg
+                    .size_of_vla(id, nelem)
+                    .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE);
+                (size, Some(nelem), 3)
             } else {
                 (reg.size_of(id), None, 2)
             };
