@@ -384,6 +384,27 @@ for _, v in ipairs(values()) do
 	end
 end
 
+-- Element counts of variable-length types (ffi.sizeof, ffi.new): any value converted
+-- to int. (ffi.new only where LuaJIT would not allocate gigabytes.)
+ffi.cdef("typedef struct { int n; double d[?]; } mx_vls;")
+for _, v in ipairs(values()) do
+	run("1 count sizeof " .. v[1], function()
+		return ffi.sizeof("mx_vls", v[2])
+	end)
+	local small = type(v[2]) ~= "number" or math.abs(v[2]) < 1e6
+	if small then
+		run("1 count new " .. v[1], function()
+			return ffi.sizeof(ffi.new("int[?]", v[2]))
+		end)
+	end
+end
+run("1 count absent", function()
+	return ffi.new("int[?]")
+end)
+run("1 count offsetof i64", function()
+	return ffi.offsetof("mx_vls", ffi.new("int64_t", 1))
+end)
+
 -- Variadic arguments: which register class a value goes in, and what it holds (the
 -- value, then 0.25 and 7LL, so each class has something to read).
 ffi.cdef("long long mx_va_int(int, ...); double mx_va_dbl(int, ...);")
