@@ -788,21 +788,20 @@ pub unsafe fn count_value(
     }
 }
 
-/// The element count of a VLA/VLS at `idx` (`ffi.new`, `ffi.sizeof`), as LuaJIT's
-/// `ffi_checkint` reads it: the value converted to `int` as a store would convert it
-/// (a float truncates, `true` is 1, a 64-bit cdata keeps its low 32 bits), then taken
-/// as an unsigned size, so a negative count gives a size too large for any object.
-/// Errors name argument `idx` of `function`.
+/// The value at `idx` converted to `int` as LuaJIT's `ffi_checkint` converts an
+/// argument (a store's conversion: a float truncates, `true` is 1, a 64-bit cdata keeps
+/// its low 32 bits; nil is `cannot convert 'nil' to 'int'`). Errors name argument `idx`
+/// of `function`.
 ///
 /// # Safety
 /// `l` live, `idx` valid or past the top.
-pub unsafe fn element_count(
+pub unsafe fn int_arg(
     l: *mut lua_State,
     tag: c_int,
     reg: &Registry,
     idx: c_int,
     function: &str,
-) -> Result<u64, String> {
+) -> Result<i32, String> {
     // SAFETY: caller contract; the conversion writes a local `int`.
     unsafe {
         if lua::lua_type(l, idx) == lua::LUA_TNONE {
@@ -822,8 +821,25 @@ pub unsafe fn element_count(
             Context::Init,
         )
         .map_err(|message| format!("bad argument #{idx} to '{function}' ({message})"))?;
-        Ok(n as u32 as u64)
+        Ok(n)
     }
+}
+
+/// The element count of a VLA/VLS at `idx` (`ffi.new`, `ffi.sizeof`), as LuaJIT reads
+/// it: [`int_arg`] taken as an unsigned size, so a negative count gives a size too
+/// large for any object.
+///
+/// # Safety
+/// As [`int_arg`].
+pub unsafe fn element_count(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    idx: c_int,
+    function: &str,
+) -> Result<u64, String> {
+    // SAFETY: caller contract.
+    unsafe { int_arg(l, tag, reg, idx, function).map(|n| n as u32 as u64) }
 }
 
 /// `float[3]` or a struct of exactly three floats: what a Luau vector converts to.
