@@ -405,6 +405,64 @@ run("1 count offsetof i64", function()
 	return ffi.offsetof("mx_vls", ffi.new("int64_t", 1))
 end)
 
+-- Lengths and bytes of ffi.string, ffi.copy and ffi.fill (values that make LuaJIT
+-- write past the 8 bytes, or crash, are left out).
+local safe_lengths = {
+	["0"] = true,
+	["-0"] = true,
+	["1"] = true,
+	["0.5"] = true,
+	["-0.5"] = true,
+	["1.5"] = true,
+	["2.5"] = true,
+	["true"] = true,
+	["false"] = true,
+	["nil"] = true,
+	["str''"] = true,
+	["str12"] = true,
+	["strabc"] = true,
+	["{}"] = true,
+	["fn"] = true,
+	["i64(5)"] = true,
+	["i64(2^40+1)"] = true,
+	["u64(5)"] = true,
+	["u64(2^63)"] = true,
+	["double(2.5)"] = true,
+	["bool(true)"] = true,
+	["enum(B)"] = true,
+	["s{x=9}"] = true,
+	["int*"] = true,
+	["NULL"] = true,
+}
+local source = ffi.new("char[8]", "abcdefg")
+for _, v in ipairs(values()) do
+	if safe_lengths[v[1]] then
+		run("1 length string " .. v[1], function()
+			return ffi.string(source, v[2])
+		end)
+		run("1 length copy " .. v[1], function()
+			local d = ffi.new("char[8]")
+			ffi.copy(d, source, v[2])
+			return ffi.string(d)
+		end)
+		run("1 length fill " .. v[1], function()
+			local d = ffi.new("char[8]")
+			ffi.fill(d, v[2], 65)
+			return ffi.string(d)
+		end)
+	end
+	if safe_lengths[v[1]] or kind(v[2]) == "number" or v[1] == "char(65)" or v[1] == "int(-7)" then
+		run("1 length fill byte " .. v[1], function()
+			local d = ffi.new("uint8_t[2]")
+			ffi.fill(d, 1, v[2])
+			return d[0]
+		end)
+	end
+end
+run("1 length string ptr with length", function()
+	return ffi.string(ffi.new("int[1]"), 4)
+end)
+
 -- Variadic arguments: which register class a value goes in, and what it holds (the
 -- value, then 0.25 and 7LL, so each class has something to read).
 ffi.cdef("long long mx_va_int(int, ...); double mx_va_dbl(int, ...);")
