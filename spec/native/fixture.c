@@ -194,3 +194,39 @@ double cf_cb_args(double (*f)(char, unsigned char, short, unsigned short, bool, 
 int cf_cb_str(int (*f)(const char *)) { return f("text"); }
 int cf_deref(const int *p) { return *p; }
 double cf_dptr(double *p) { return *p; }
+
+/* The differential matrix (spec/tools/diff_matrix.lua, spec/cdata/conformance_matrix.spec.luau):
+   per C type T, an identity function (Lua -> C argument -> Lua result), a caller of a
+   `T (*)(void)` callback (callback result -> C -> Lua), a reader of T from raw bytes
+   (C result) and a caller of a `void (*)(T)` callback with T from raw bytes (callback
+   argument). */
+typedef enum { MX_A, MX_B = 5 } mx_e;
+typedef struct { int x; } mx_s;
+#define MX_TYPE(T, name)                                                       \
+    T mx_id_##name(T x) { return x; }                                          \
+    T mx_call_##name(T (*f)(void)) { return f(); }                             \
+    T mx_from_##name(const void *bits) { T x; memcpy(&x, bits, sizeof x); return x; } \
+    void mx_pass_##name(void (*f)(T), const void *bits) {                      \
+        T x; memcpy(&x, bits, sizeof x); f(x);                                 \
+    }
+MX_TYPE(bool, bool)
+MX_TYPE(char, char)
+MX_TYPE(signed char, schar)
+MX_TYPE(unsigned char, uchar)
+MX_TYPE(short, short)
+MX_TYPE(unsigned short, ushort)
+MX_TYPE(int, int)
+MX_TYPE(unsigned int, uint)
+MX_TYPE(long long, ll)
+MX_TYPE(unsigned long long, ull)
+MX_TYPE(float, float)
+MX_TYPE(double, double)
+MX_TYPE(mx_e, enum)
+MX_TYPE(void *, vp)
+MX_TYPE(const char *, ccp)
+MX_TYPE(int *, ip)
+MX_TYPE(mx_s, s)
+/* Variadic promotions: the first integer-class and the first double-class variadic
+   argument (called with a value, then 0.25 and 7LL, so both are always there). */
+long long mx_va_int(int n, ...) { va_list ap; va_start(ap, n); long long x = va_arg(ap, long long); va_end(ap); return x; }
+double mx_va_dbl(int n, ...) { va_list ap; va_start(ap, n); double x = va_arg(ap, double); va_end(ap); return x; }

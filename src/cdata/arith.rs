@@ -53,6 +53,9 @@ pub enum Operand<'a> {
     Cdata(&'a Header),
     /// Anything else, with its Luau type name.
     Other(&'static str),
+    /// A string naming a constant of the enum on the other side (LuaJIT converts
+    /// `e + "NAME"` to the constant's value); named `string` in errors.
+    EnumConstant(i64),
 }
 
 /// What an arithmetic operation produced; the caller pushes it.
@@ -70,8 +73,9 @@ fn name(reg: &Registry, op: Operand) -> String {
         Operand::Cdata(h) if matches!(reg.get(h.ty).kind, CTypeKind::Function { .. }) => {
             reg.c_name_pointer(h.ty)
         }
-        Operand::Cdata(h) => reg.c_name(h.ty),
+        Operand::Cdata(h) => super::convert::conversion_name(reg, h.ty),
         Operand::Other(n) => n.into(),
+        Operand::EnumConstant(_) => "string".into(),
     }
 }
 
@@ -109,8 +113,32 @@ fn as_integer(reg: &Registry, op: Operand) -> Option<Scalar> {
             },
             _ => None,
         },
+        Operand::EnumConstant(value) => Some(Scalar::Int {
+            value,
+            unsigned: false,
+        }),
         Operand::Other(_) => None,
     }
+}
+
+/// The value of the enum constant `name` when `other` is an enum cdata: `Some(Ok)`
+/// for a constant, `Some(Err)` with LuaJIT's message for any other string, `None`
+/// when `other` is not an enum (the string is then an ordinary bad operand).
+pub fn enum_constant(reg: &Registry, other: Operand, name: &[u8]) -> Option<Result<i64, String>> {
+    let Operand::Cdata(h) = other else {
+        return None;
+    };
+    let def = reg.enumeration(h.ty)?;
+    Some(
+        match def.constants.iter().find(|(n, _)| n.as_bytes() == name) {
+            Some((_, value)) => Ok(*value),
+            None => Err(Error::CannotConvert {
+                from: "string".into(),
+                to: reg.c_name(h.ty),
+            }
+            .to_string()),
+        },
+    )
 }
 
 fn is_uint64(reg: &Registry, op: Operand) -> bool {

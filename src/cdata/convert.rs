@@ -337,7 +337,7 @@ pub unsafe fn lua_type_name(l: *mut lua_State, tag: c_int, reg: &Registry, idx: 
     // SAFETY: caller contract; only inspects the stack.
     unsafe {
         if let Some(h) = object::to_cdata(l, tag, idx) {
-            return reg.c_name(h.ty);
+            return conversion_name(reg, h.ty);
         }
         match lua::lua_type(l, idx) {
             lua::LUA_TBOOLEAN => "bool".to_string(),
@@ -356,6 +356,16 @@ fn cannot_convert(from: impl Into<String>, reg: &Registry, to: CTypeId, ctx: Con
         }
         .to_string(),
     )
+}
+
+/// A type's name in a failed C-to-C conversion or arithmetic: an enum is named by its
+/// integer type, as LuaJIT resolves an enum to it before converting or computing
+/// (`cannot convert 'unsigned int' to 'void *'` for an enum cdata).
+pub fn conversion_name(reg: &Registry, ty: CTypeId) -> String {
+    match reg.enumeration(ty) {
+        Some(def) => reg.c_name(def.underlying),
+        None => reg.c_name(ty),
+    }
 }
 
 /// Whether `target` (a pointer's target) is a character type or void, and const: the
@@ -467,7 +477,11 @@ pub unsafe fn c_from_lua(
                 memory::write_address(dst, 0);
                 Ok(())
             }
-            lua::LUA_TNIL | lua::LUA_TNONE if ctx == Context::Cast && sh.is_number_like() => {
+            // nil is a NULL `void *` there, which a cast turns into an integer but not
+            // into a bool or a floating-point number (LuaJIT `CCX(I, P)`).
+            lua::LUA_TNIL | lua::LUA_TNONE
+                if ctx == Context::Cast && matches!(sh, Shape::Int { .. }) =>
+            {
                 write_scalar(
                     dst,
                     sh,
@@ -608,6 +622,15 @@ pub unsafe fn c_from_lua(
                 std::ptr::write_bytes(dst, 0, whole as usize);
                 init::table_init(l, tag, reg, ty, dst, whole, None, idx)
             }
+            // nil goes on as a NULL `void *` to the C-to-C conversion, which names an
+            // enum by its integer type (LuaJIT `lj_cconv_ct_ct`).
+            lua::LUA_TNIL | lua::LUA_TNONE => Err(ctx.describe(
+                Error::CannotConvert {
+                    from: "nil".into(),
+                    to: conversion_name(reg, ty),
+                }
+                .to_string(),
+            )),
             _ => Err(cannot_convert(
                 lua_type_name(l, tag, reg, idx),
                 reg,
@@ -765,6 +788,60 @@ pub unsafe fn count_value(
     }
 }
 
+/// The value at `idx` converted to `int` as LuaJIT's `ffi_checkint` converts an
+/// argument (a store's conversion: a float truncates, `true` is 1, a 64-bit cdata keeps
+/// its low 32 bits; nil is `cannot convert 'nil' to 'int'`). Errors name argument `idx`
+/// of `function`.
+///
+/// # Safety
+/// `l` live, `idx` valid or past the top.
+pub unsafe fn int_arg(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    idx: c_int,
+    function: &str,
+) -> Result<i32, String> {
+    // SAFETY: caller contract; the conversion writes a local `int`.
+    unsafe {
+        if lua::lua_type(l, idx) == lua::LUA_TNONE {
+            return Err(format!(
+                "bad argument #{idx} to '{function}' (value expected)"
+            ));
+        }
+        let mut n = 0i32;
+        c_from_lua(
+            l,
+            tag,
+            reg,
+            CTypeId::INT,
+            (&mut n as *mut i32).cast::<u8>(),
+            4,
+            idx,
+            Context::Init,
+        )
+        .map_err(|message| format!("bad argument #{idx} to '{function}' ({message})"))?;
+        Ok(n)
+    }
+}
+
+/// The element count of a VLA/VLS at `idx` (`ffi.new`, `ffi.sizeof`), as LuaJIT reads
+/// it: [`int_arg`] taken as an unsigned size, so a negative count gives a size too
+/// large for any object.
+///
+/// # Safety
+/// As [`int_arg`].
+pub unsafe fn element_count(
+    l: *mut lua_State,
+    tag: c_int,
+    reg: &Registry,
+    idx: c_int,
+    function: &str,
+) -> Result<u64, String> {
+    // SAFETY: caller contract.
+    unsafe { int_arg(l, tag, reg, idx, function).map(|n| n as u32 as u64) }
+}
+
 /// `float[3]` or a struct of exactly three floats: what a Luau vector converts to.
 fn is_three_floats(reg: &Registry, ty: CTypeId, sh: Shape) -> bool {
     let is_float = |id: CTypeId| matches!(reg.get(id).kind, CTypeKind::Float { size: 4 });
@@ -789,10 +866,11 @@ fn pointee(sh: Shape) -> Option<CTypeId> {
 }
 
 /// LuaJIT's implicit pointer conversion check: the same target (qualifiers may only be
-/// added), integers of the same size whatever their signedness, or void on either side.
+/// added, `const` and `volatile` alike, also towards `void *`), integers of the same
+/// size whatever their signedness, or void on either side.
 fn pointer_compatible(reg: &Registry, to: CTypeId, from: CTypeId) -> bool {
     let (t, f) = (reg.get(to), reg.get(from));
-    if f.quals.is_const && !t.quals.is_const {
+    if f.quals.is_const && !t.quals.is_const || f.quals.is_volatile && !t.quals.is_volatile {
         return false;
     }
     match (&t.kind, &f.kind) {
@@ -820,9 +898,15 @@ pub unsafe fn c_from_c(
         let from = if matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) {
             reg.c_name_pointer(src.ty)
         } else {
-            reg.c_name(src.ty)
+            conversion_name(reg, src.ty)
         };
-        Err(cannot_convert(from, reg, ty, ctx))
+        Err(ctx.describe(
+            Error::CannotConvert {
+                from,
+                to: conversion_name(reg, ty),
+            }
+            .to_string(),
+        ))
     };
     // SAFETY: caller contract; reads stay within src's object, writes within dst's.
     unsafe {

@@ -198,33 +198,12 @@ unsafe extern "C-unwind" fn ffi_sizeof(l: State) -> c_int {
             return Ok(registry.size_of(id));
         }
         // SAFETY: argument 2 is only inspected.
-        let nelem = unsafe {
-            match lua::lua_type(l, 2) {
-                _ if convert::count_value(l, st.cdata_tag.get(), &registry, 2).is_some() => {
-                    convert::count_value(l, st.cdata_tag.get(), &registry, 2).expect("checked")
-                }
-                lua::LUA_TNONE | lua::LUA_TNIL => {
-                    return Err(bad_argument(2, "sizeof", "value expected"))
-                }
-                _ => {
-                    let got = stack::type_name(l, 2);
-                    return Err(bad_argument(
-                        2,
-                        "sizeof",
-                        format!("cannot convert '{got}' to 'int'"),
-                    ));
-                }
-            }
-        };
-        // C conversion of a number to an element count: truncate toward zero.
+        let nelem =
+            unsafe { convert::element_count(l, st.cdata_tag.get(), &registry, 2, "sizeof")? };
         // As LuaJIT, a size past the largest object is unknown.
-        Ok(if nelem >= 0.0 {
-            registry
-                .size_of_vla(id, nelem as u64)
-                .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE)
-        } else {
-            None
-        })
+        Ok(registry
+            .size_of_vla(id, nelem)
+            .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE))
     });
     // SAFETY: only `result` is live and it is consumed.
     let size = unsafe { stack::ok_or_raise(l, result) };
@@ -611,7 +590,8 @@ unsafe fn memory_arg(
     }
 }
 
-/// A length argument: a non-negative number or integer cdata.
+/// A length argument, converted to `int` as LuaJIT's `ffi_checkint` does; `None` when
+/// absent (and, for `ffi.string`, nil, which LuaJIT takes as no length).
 ///
 /// # Safety
 /// `l` live; only inspects the stack.
@@ -624,33 +604,11 @@ unsafe fn length_arg(
     // SAFETY: caller contract.
     unsafe {
         match lua::lua_type(l, idx) {
-            lua::LUA_TNONE | lua::LUA_TNIL => Ok(None),
-            lua::LUA_TNUMBER => Ok(Some(convert::f64_to_i64(lua::lua_tonumberx(
-                l,
-                idx,
-                std::ptr::null_mut(),
-            )))),
-            // As LuaJIT's `ffi_checkint`: anything that converts to `int` (a boolean, a
-            // number cdata; a float truncates toward zero).
-            lua::LUA_TBOOLEAN => Ok(Some(lua::lua_toboolean(l, idx) as i64)),
+            lua::LUA_TNONE => Ok(None),
+            lua::LUA_TNIL if function == "string" => Ok(None),
             _ => {
-                let tag = st.cdata_tag.get();
                 let reg = st.registry.borrow();
-                if let Some(h) = object::to_cdata(l, tag, idx) {
-                    let sh = convert::shape(&reg, h.ty);
-                    if let (Shape::Int { .. }, Some(v)) = (sh, convert::read_scalar(h.data, sh)) {
-                        return Ok(Some(v.as_i64()));
-                    }
-                }
-                if let Some(n) = convert::count_value(l, tag, &reg, idx) {
-                    return Ok(Some(convert::f64_to_i64(n)));
-                }
-                let got = convert::lua_type_name(l, tag, &reg, idx);
-                Err(bad_argument(
-                    idx,
-                    function,
-                    format!("cannot convert '{got}' to 'int'"),
-                ))
+                convert::int_arg(l, st.cdata_tag.get(), &reg, idx, function).map(|n| Some(n.into()))
             }
         }
     }
@@ -678,7 +636,12 @@ unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
     unsafe {
         let st = ModuleState::of_call(l);
         let result = (|| {
-            let memory = memory_arg(l, st, 1, "string", "const char *", true)?;
+            // As LuaJIT: with a length the argument converts to `const void *`.
+            let target = match lua::lua_type(l, 2) {
+                lua::LUA_TNONE | lua::LUA_TNIL => "const char *",
+                _ => "const void *",
+            };
+            let memory = memory_arg(l, st, 1, "string", target, true)?;
             let length = length_arg(l, st, 2, "string")?;
             if length.is_none() {
                 // As LuaJIT: without a length the argument converts to `const char *`
@@ -771,21 +734,11 @@ unsafe extern "C-unwind" fn ffi_fill(l: State) -> c_int {
             check_bounds(len, &dst, "destination")?;
             // As LuaJIT, the byte is any value that converts to `int`: a number, a
             // number cdata or a boolean.
-            let tag = st.cdata_tag.get();
             let byte = match lua::lua_type(l, 3) {
                 lua::LUA_TNONE | lua::LUA_TNIL => 0u8,
-                lua::LUA_TBOOLEAN => lua::lua_toboolean(l, 3) as u8,
-                _ if convert::count_value(l, tag, &st.registry.borrow(), 3).is_some() => {
-                    let n = convert::count_value(l, tag, &st.registry.borrow(), 3);
-                    convert::f64_to_i64(n.expect("checked")) as u8
-                }
                 _ => {
-                    let got = stack::type_name(l, 3);
-                    return Err(bad_argument(
-                        3,
-                        "fill",
-                        format!("cannot convert '{got}' to 'int'"),
-                    ));
+                    let reg = st.registry.borrow();
+                    convert::int_arg(l, st.cdata_tag.get(), &reg, 3, "fill")? as u8
                 }
             };
             Ok((dst.address, len, byte))

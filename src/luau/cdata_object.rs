@@ -779,6 +779,33 @@ unsafe fn operand<'a>(l: State, st: &ModuleState, idx: c_int) -> Operand<'a> {
     }
 }
 
+/// The operands at 1 and 2 of a binary metamethod, a string beside an enum cdata taken
+/// as the enum constant it names (LuaJIT: `e + "B"` is `e + 5`); a string naming none
+/// is `cannot convert 'string' to 'enum e'`.
+///
+/// # Safety
+/// `l` live inside a metamethod with operands at 1 and 2.
+unsafe fn operands<'a>(l: State, st: &ModuleState) -> Result<(Operand<'a>, Operand<'a>), String> {
+    // SAFETY: caller contract; only inspects the stack.
+    unsafe {
+        let mut ops = [operand(l, st, 1), operand(l, st, 2)];
+        for (i, other) in [(0usize, 1usize), (1, 0)] {
+            if lua::lua_type(l, i as c_int + 1) != lua::LUA_TSTRING {
+                continue;
+            }
+            let mut len = 0usize;
+            let bytes = lua::lua_tolstring(l, i as c_int + 1, &mut len).cast::<u8>();
+            let name = std::slice::from_raw_parts(bytes, len);
+            match arith::enum_constant(&st.registry.borrow(), ops[other], name) {
+                Some(Ok(value)) => ops[i] = Operand::EnumConstant(value),
+                Some(Err(message)) => return Err(message),
+                None => {}
+            }
+        }
+        Ok((ops[0], ops[1]))
+    }
+}
+
 /// Calls a metatype's binary metamethod `name` from either operand, if there is one.
 ///
 /// # Safety
@@ -835,8 +862,10 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
         };
         // Built-in pointer and integer arithmetic first; a metatype's metamethod only
         // for what has no built-in meaning (LuaJIT's order).
-        let (a, b) = (operand(l, st, 1), operand(l, st, 2));
-        let result = stack::guarded(|| arith::arith(&mut st.registry.borrow_mut(), op, a, b));
+        let result = match operands(l, st) {
+            Ok((a, b)) => stack::guarded(|| arith::arith(&mut st.registry.borrow_mut(), op, a, b)),
+            Err(message) => Err(message),
+        };
         let result = match result {
             Ok(r) => r,
             Err(message) => {
@@ -973,7 +1002,7 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
                 if address == 0 {
                     format!("cdata<{}>: NULL", reg.c_name(h.ty))
                 } else {
-                    format!("cdata<{}>: 0x{:08x}", reg.c_name(h.ty), address)
+                    format!("cdata<{}>: {}", reg.c_name(h.ty), address_text(address))
                 }
             }
             _ => {
@@ -982,10 +1011,23 @@ pub fn describe(reg: &Registry, h: &object::Header) -> String {
                 } else {
                     reg.c_name(h.ty)
                 };
-                format!("cdata<{}>: 0x{:08x}", name, h.data as usize)
+                format!("cdata<{}>: {}", name, address_text(h.data as usize))
             }
         }
     }
+}
+
+/// An address as LuaJIT prints it (`lj_strfmt_wptr`): 8 hex digits, and when the high
+/// half is not zero, 2 more for each of its bytes up to the highest one in use
+/// (`0x00000005`, `0x0100000000`, `0x7f0012345678`).
+pub fn address_text(address: usize) -> String {
+    let high = (address as u64 >> 32) as u32;
+    let digits = if high == 0 {
+        8
+    } else {
+        10 + 2 * ((31 - high.leading_zeros()) / 8) as usize
+    };
+    format!("0x{address:0digits$x}")
 }
 
 /// A number as Lua 5.1 prints it (`%.14g`), as LuaJIT formats complex parts.
@@ -1108,14 +1150,19 @@ unsafe extern "C-unwind" fn cdata_concat(l: State) -> c_int {
         if let Some(n) = binary_metamethod(l, st, c"__concat") {
             return n;
         }
-        let message = {
-            let reg = st.registry.borrow();
-            let tag = st.cdata_tag.get();
-            Error::BadConcat {
-                left: convert::lua_type_name(l, tag, &reg, 1),
-                right: convert::lua_type_name(l, tag, &reg, 2),
+        // A string beside an enum must name one of its constants, as in arithmetic
+        // (LuaJIT checks the operands the same way before refusing to concatenate).
+        let message = match operands(l, st) {
+            Err(message) => message,
+            Ok(_) => {
+                let reg = st.registry.borrow();
+                let tag = st.cdata_tag.get();
+                Error::BadConcat {
+                    left: convert::lua_type_name(l, tag, &reg, 1),
+                    right: convert::lua_type_name(l, tag, &reg, 2),
+                }
+                .to_string()
             }
-            .to_string()
         };
         stack::raise_here(l, message)
     }
@@ -1274,25 +1321,11 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
         let plan = (|| {
             let reg = st.registry.borrow();
             let (size, nelem, first_init) = if reg.is_variable_length(id) {
-                let tag = st.cdata_tag.get();
-                let nelem = match lua::lua_type(l, 2) {
-                    _ if convert::count_value(l, tag, &reg, 2).is_some() => {
-                        convert::count_value(l, tag, &reg, 2).expect("checked")
-                    }
-                    lua::LUA_TNONE | lua::LUA_TNIL => {
-                        return Err(format!("bad argument #2 to '{function}' (value expected)"))
-                    }
-                    _ => {
-                        let got = convert::lua_type_name(l, st.cdata_tag.get(), &reg, 2);
-                        return Err(format!(
-                            "bad argument #2 to '{function}' (cannot convert '{got}' to 'int')"
-                        ));
-                    }
-                };
-                if nelem.is_nan() || nelem < 0.0 {
-                    return Err(size_error(function));
-                }
-                (reg.size_of_vla(id, nelem as u64), Some(nelem as u64), 3)
+                let nelem = convert::element_count(l, st.cdata_tag.get(), &reg, 2, function)?;
+                let size = reg
+                    .size_of_vla(id, nelem)
+                    .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE);
+                (size, Some(nelem), 3)
             } else {
                 (reg.size_of(id), None, 2)
             };

@@ -103,14 +103,31 @@ pub unsafe fn to_bytes<'a>(l: State, idx: c_int) -> Option<&'a [u8]> {
     Some(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
 }
 
-/// The Luau type name of the value at `idx` ("number", "userdata", "no value", ...).
+/// The type name of the value at `idx` in LuaJIT's messages ("number", "userdata",
+/// "no value", ...): a cdata or ctype (its metatable's `__type`) is "cdata", as every
+/// FFI object is in LuaJIT (`string expected, got cdata`). Uses 1 slot.
 ///
 /// # Safety
-/// `l` must be a live state.
+/// `l` must be a live state and `idx` an absolute index or a valid relative one.
 pub unsafe fn type_name(l: State, idx: c_int) -> &'static str {
-    // SAFETY: caller contract; lua_typename returns a static C string.
-    let name = unsafe { CStr::from_ptr(lua::lua_typename(l, lua::lua_type(l, idx))) };
-    name.to_str().unwrap_or("?")
+    // SAFETY: caller contract; lua_typename returns a static C string; the metafield
+    // is read raw (no metamethod runs) and popped.
+    unsafe {
+        let t = lua::lua_type(l, idx);
+        if t == lua::LUA_TUSERDATA {
+            let idx = lua::lua_absindex(l, idx);
+            if lua::luaL_getmetafield(l, idx, c"__type".as_ptr()) != lua::LUA_TNIL {
+                let ffi_object = matches!(to_bytes(l, -1), Some(b"cdata" | b"ctype"));
+                lua::lua_pop(l, 1);
+                if ffi_object {
+                    return "cdata";
+                }
+            }
+        }
+        CStr::from_ptr(lua::lua_typename(l, t))
+            .to_str()
+            .unwrap_or("?")
+    }
 }
 
 /// Sets `t[name] = f` (with `upvalue` as its only upvalue, a light userdata) on the table
