@@ -615,6 +615,7 @@ local function subjects(mt)
 			{ "ptr", ffi.cast("struct " .. name .. " *", v) },
 			{ "elem", arr[0] },
 			{ "field", c["in"] },
+			{ "ptrarr", ffi.new("struct " .. name .. " *[2]", v, v) }, -- [1] in bounds (README, "Bounds checks")
 		},
 		ffi.new(ct, 8),
 		{ v, arr, c }
@@ -668,6 +669,11 @@ local mcases = {
 		"index-fn",
 		{
 			__index = function(o, k)
+				if k == "self" then
+					-- a reference's type is the referenced type here (README,
+					-- "`ffi.typeof(ref)`"): the ` &` is dropped
+					return (string.gsub(tostring(ffi.typeof(o)), " &>$", ">"))
+				end
 				return k .. "!"
 			end,
 		},
@@ -688,6 +694,12 @@ local mcases = {
 				"o[1]",
 				function(o)
 					return o[1]
+				end,
+			},
+			{
+				"o.self",
+				function(o)
+					return o.self
 				end,
 			},
 		},
