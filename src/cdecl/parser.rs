@@ -983,7 +983,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             }
         }
         let mut inner: Option<Declarator> = None;
-        if self.is_punct("(") && self.nested_declarator_follows(kind) {
+        if self.is_punct("(") && self.nested_declarator_follows() {
             self.bump();
             let mut nested = Declarator::default();
             self.declarator_into(kind, &mut nested)?;
@@ -998,6 +998,10 @@ impl<'s, 'r> Parser<'s, 'r> {
             } else if kind == DeclaratorKind::Named && !self.is_punct(":") {
                 return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
             }
+        } else if self.name_here().is_some() {
+            // A name in an abstract declarator (`int (*f)(int)` in `ffi.typeof`): LuaJIT
+            // ends the type there, `'<eof>' expected near 'f'`.
+            return Err(self.err_here(ParseMessage::Expected("<eof>".into())));
         }
         let mut suffixes: Vec<Layer> = Vec::new();
         loop {
@@ -1031,7 +1035,7 @@ impl<'s, 'r> Parser<'s, 'r> {
     }
 
     /// After `(` in a declarator: a nested declarator, or a parameter list?
-    fn nested_declarator_follows(&self, kind: DeclaratorKind) -> bool {
+    fn nested_declarator_follows(&self) -> bool {
         let next = self.peek_at(1);
         match &next.kind {
             TokKind::Punct("*" | "&" | "(" | "[" | "^") => true,
@@ -1042,12 +1046,10 @@ impl<'s, 'r> Parser<'s, 'r> {
                     // `(__attribute__((unused)) int x)` is a parameter list.
                     return !self.starts_param_after_attributes();
                 }
-                kind != DeclaratorKind::Abstract && !self.starts_type(next)
+                // In an abstract declarator a name is an error, reported there.
+                !self.starts_type(next)
             }
-            TokKind::Param(i) => {
-                kind != DeclaratorKind::Abstract
-                    && matches!(self.params.get(*i), Some(Param::Name(_)))
-            }
+            TokKind::Param(i) => matches!(self.params.get(*i), Some(Param::Name(_))),
             _ => false,
         }
     }

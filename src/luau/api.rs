@@ -12,7 +12,7 @@ use super::state::{self, ModuleState};
 use crate::cdata::convert::{self, Shape};
 use crate::cdata::{finalizer, memory, object};
 use crate::cdecl;
-use crate::ctype::CTypeId;
+use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
 use crate::platform;
 use mlua::ffi as lua;
@@ -291,24 +291,89 @@ unsafe extern "C-unwind" fn ffi_istype(l: State) -> c_int {
             };
             let Some(have) = have else { return false };
             let reg = st.registry.borrow();
-            if convert::same_unqualified(&reg, want, have) {
-                return true;
-            }
-            match (convert::shape(&reg, want), convert::shape(&reg, have)) {
-                (Shape::Pointer { target: a }, Shape::Pointer { target: b }) => {
-                    convert::same_unqualified(&reg, a, b)
-                }
-                (Shape::Record, Shape::Pointer { target }) => {
-                    convert::same_unqualified(&reg, want, target)
-                }
-                _ => false,
-            }
+            istype_matches(&reg, want, have)
         });
     // SAFETY: only `result` is live and it is consumed.
     let answer = unsafe { stack::ok_or_raise(l, result) };
     // SAFETY: a free slot is guaranteed to a C function.
     unsafe { lua::lua_pushboolean(l, answer as c_int) };
     1
+}
+
+/// LuaJIT's `ffi.istype` rule for a cdata of type `have` against `want`: the same type
+/// with the top-level qualifiers ignored (integers also ignore `long` and plain `char`
+/// spellings), two pointers or two arrays of the same size whose targets are compatible
+/// (`pointers_compatible`), or a struct against a pointer to it.
+fn istype_matches(reg: &Registry, want: CTypeId, have: CTypeId) -> bool {
+    if convert::same_unqualified(reg, want, have) {
+        return true;
+    }
+    match (&reg.get(want).kind, &reg.get(have).kind) {
+        (
+            CTypeKind::Int {
+                size: a,
+                signed: sa,
+                ..
+            },
+            CTypeKind::Int {
+                size: b,
+                signed: sb,
+                ..
+            },
+        ) => a == b && sa == sb,
+        (CTypeKind::Pointer { .. }, CTypeKind::Pointer { .. }) => {
+            pointers_compatible(reg, want, have, false)
+        }
+        (CTypeKind::Array { .. }, CTypeKind::Array { .. }) => {
+            reg.size_of(want) == reg.size_of(have) && pointers_compatible(reg, want, have, false)
+        }
+        (CTypeKind::Record(_), CTypeKind::Pointer { target }) => {
+            convert::same_unqualified(reg, want, *target)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the targets (elements) of two pointer or array types `a` and `b` are
+/// compatible, as LuaJIT's istype judges them: their qualifiers are ignored one level
+/// down and must be equal further down (`exact_quals`); integers of one size match
+/// whatever their signedness (an enum is its integer type), records only themselves,
+/// any two function types match.
+fn pointers_compatible(reg: &Registry, a: CTypeId, b: CTypeId, exact_quals: bool) -> bool {
+    if a == b {
+        return true;
+    }
+    let child = |id: CTypeId| match reg.get(id).kind {
+        CTypeKind::Pointer { target } => Some(target),
+        CTypeKind::Array { elem, .. } => Some(elem),
+        _ => None,
+    };
+    let (Some(ca), Some(cb)) = (child(a), child(b)) else {
+        return false;
+    };
+    let (ta, tb) = (reg.get(ca), reg.get(cb));
+    if exact_quals && ta.quals != tb.quals {
+        return false;
+    }
+    // An enum target counts as its underlying integer type.
+    let underlying = |id: CTypeId| match reg.get(id).kind {
+        CTypeKind::Enum(_) => reg.enumeration(id).map_or(id, |def| def.underlying),
+        _ => id,
+    };
+    let (ca, cb) = (underlying(ca), underlying(cb));
+    let (ta, tb) = (reg.get(ca), reg.get(cb));
+    match (&ta.kind, &tb.kind) {
+        (CTypeKind::Int { size: x, .. }, CTypeKind::Int { size: y, .. }) => x == y,
+        (CTypeKind::Float { size: x }, CTypeKind::Float { size: y }) => x == y,
+        (CTypeKind::Pointer { .. }, CTypeKind::Pointer { .. }) => {
+            pointers_compatible(reg, ca, cb, true)
+        }
+        (CTypeKind::Array { .. }, CTypeKind::Array { .. }) => {
+            reg.size_of(ca) == reg.size_of(cb) && pointers_compatible(reg, ca, cb, true)
+        }
+        (CTypeKind::Function { .. }, CTypeKind::Function { .. }) => true,
+        (x, y) => x == y,
+    }
 }
 
 /// Pushes a number, or nil. Returns the result count (1).

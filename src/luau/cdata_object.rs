@@ -1139,7 +1139,20 @@ pub(super) unsafe fn call_other(l: State, st: &'static ModuleState) -> c_int {
             lua::lua_call(l, nargs, lua::LUA_MULTRET);
             return lua::lua_gettop(l);
         }
-        raise_for(l, st, |ty| Error::NotCallable { ty })
+        // As LuaJIT: a pointer is named by its target (`'struct s' is not callable`),
+        // and the message carries no position.
+        let message = {
+            let reg = st.registry.borrow();
+            let ty = object::to_cdata(l, st.cdata_tag.get(), 1)
+                .map(|h| h.ty)
+                .unwrap_or(CTypeId::VOID);
+            let ty = match reg.get(ty).kind {
+                CTypeKind::Pointer { target } => target,
+                _ => ty,
+            };
+            Error::NotCallable { ty: reg.c_name(ty) }.to_string()
+        };
+        stack::raise(l, message)
     }
 }
 

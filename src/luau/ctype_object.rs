@@ -32,6 +32,7 @@ pub unsafe fn register_metatable(l: State, st: &'static ModuleState) {
         stack::set_function(l, mt, c"__eq", ctype_eq, st.as_upvalue());
         stack::set_function(l, mt, c"__call", ctype_call, st.as_upvalue());
         stack::set_function(l, mt, c"__index", ctype_index, st.as_upvalue());
+        stack::set_function(l, mt, c"__newindex", ctype_newindex, st.as_upvalue());
         lua::lua_setreadonly(l, mt, 1);
         lua::lua_setuserdatametatable(l, st.ctype_tag);
     }
@@ -156,6 +157,7 @@ unsafe extern "C-unwind" fn ctype_index(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module with the ctype at 1.
     unsafe {
         let st = ModuleState::of_call(l);
+        raise_unless_string_key(l);
         if let Some(number) = record_constant(l, st, 1, 2) {
             lua::lua_pushnumber(l, number);
             return 1;
@@ -186,6 +188,61 @@ unsafe extern "C-unwind" fn ctype_index(l: State) -> c_int {
                 None => Error::CannotIndex { ty }.to_string(),
             }
         };
-        stack::raise(l, message)
+        stack::raise_here(l, message)
+    }
+}
+
+/// As LuaJIT: a ctype is indexed (read or stored) only by name; any other key is
+/// `'ctype' cannot be indexed with 'number'`.
+///
+/// # Safety
+/// Called from a ctype metamethod, the key at 2, no value with a destructor held.
+unsafe fn raise_unless_string_key(l: State) {
+    // SAFETY: caller contract; only reads the stack, or raises.
+    unsafe {
+        if lua::lua_type(l, 2) != lua::LUA_TSTRING {
+            let message = Error::CannotIndexWith {
+                ty: "ctype".to_string(),
+                key: stack::type_name(l, 2).to_string(),
+            }
+            .to_string();
+            stack::raise_here(l, message);
+        }
+    }
+}
+
+/// `ct.name = v`: the metatype's `__newindex` (a function, called with the ctype, the key
+/// and the value, or a table, stored into), else `'struct s' has no member named
+/// 'name'`, as in LuaJIT.
+unsafe extern "C-unwind" fn ctype_newindex(l: State) -> c_int {
+    // SAFETY: called by Luau as a metamethod of this module with the ctype at 1, the key
+    // at 2 and the value at 3; no value with a destructor is held across the calls.
+    unsafe {
+        let st = ModuleState::of_call(l);
+        raise_unless_string_key(l);
+        if let Some(key) = metatype_of(l, st) {
+            if cdata_object::push_metatype_field(l, st, key, c"__newindex") {
+                if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
+                    lua::lua_pushvalue(l, 1);
+                    lua::lua_pushvalue(l, 2);
+                    lua::lua_pushvalue(l, 3);
+                    lua::lua_call(l, 3, 0);
+                    return 0;
+                }
+                lua::lua_pushvalue(l, 2);
+                lua::lua_pushvalue(l, 3);
+                lua::lua_settable(l, -3);
+                return 0;
+            }
+        }
+        let id = to_ctype(l, st, 1).unwrap_or(CTypeId::VOID);
+        let message = {
+            let name = stack::to_bytes(l, 2)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let ty = st.registry.borrow().c_name(id);
+            Error::NoMember { ty, name }.to_string()
+        };
+        stack::raise_here(l, message)
     }
 }

@@ -47,7 +47,7 @@ pub unsafe fn raise(l: State, message: String) -> ! {
 
 /// [`raise`] with the position of the Luau code being run (`file:line: `) in front, as
 /// LuaJIT reports errors in operations on cdata and namespaces (indexing, stores,
-/// arithmetic, concatenation, `#`, calling a non-function); its API functions and C
+/// arithmetic, concatenation, `#`); its API functions, calls of a non-function and C
 /// calls report none, and use [`raise`].
 ///
 /// # Safety
