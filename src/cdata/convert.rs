@@ -923,24 +923,14 @@ pub unsafe fn c_from_c(
                 write_scalar(dst, to, read_scalar(src.data, from).expect("pointer"));
                 Ok(())
             }
-            (Shape::Int { .. }, Shape::Array { .. })
-                if ctx == Context::Cast && !is_vector(reg, src.ty) =>
-            {
-                write_scalar(
-                    dst,
-                    to,
-                    Scalar::Int {
-                        value: src.data as i64,
-                        unsigned: true,
-                    },
-                );
-                Ok(())
-            }
-            (Shape::Int { .. }, Shape::Other)
+            // An array's or a function's address (`ffi.cast("intptr_t", ffi.C.f)`).
+            (Shape::Int { .. }, Shape::Array { .. } | Shape::Other)
                 if ctx == Context::Cast
-                    && matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) =>
+                    && match from {
+                        Shape::Array { .. } => !is_vector(reg, src.ty),
+                        _ => matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }),
+                    } =>
             {
-                // A function's address (`ffi.cast("intptr_t", ffi.C.f)`).
                 write_scalar(
                     dst,
                     to,
