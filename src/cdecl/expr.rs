@@ -358,10 +358,16 @@ impl Parser<'_, '_> {
             }
             TokKind::Punct("(") => {
                 self.bump();
-                let v = self.const_expr()?;
+                // The comma operator, in parentheses (as LuaJIT): the last value.
+                let mut v = self.const_expr()?;
+                while self.accept(",") {
+                    v = self.const_expr()?;
+                }
                 self.expect(")")?;
                 return Ok(v);
             }
+            // As LuaJIT: a string is no constant.
+            TokKind::Str(_) => return Err(self.err_plain(ParseMessage::InvalidValue)),
             _ => return Err(self.err_here(ParseMessage::UnexpectedSymbol)),
         };
         self.bump();

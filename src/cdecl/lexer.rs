@@ -141,7 +141,8 @@ impl<'s> Lexer<'s> {
                     self.pos += 2;
                     loop {
                         if self.pos >= bytes.len() {
-                            return Err(self.err(ParseMessage::Expected("*/".into()), "<eof>"));
+                            // As LuaJIT: a comment left open runs to the end.
+                            break;
                         }
                         if bytes[self.pos] == b'*' && bytes.get(self.pos + 1) == Some(&b'/') {
                             self.pos += 2;
@@ -214,7 +215,8 @@ impl<'s> Lexer<'s> {
         let start = self.pos;
         let line = self.line;
         let rest = self.rest();
-        let Some(c) = rest.chars().next() else {
+        // As LuaJIT, which reads the source as a C string, a NUL ends it.
+        let Some(c) = rest.chars().next().filter(|&c| c != '\0') else {
             return Ok(Token {
                 kind: TokKind::Eof,
                 start: start as u32,

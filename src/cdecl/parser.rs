@@ -249,6 +249,8 @@ impl<'s, 'r> Parser<'s, 'r> {
         let text = &self.src[t.start as usize..t.end as usize];
         match t.kind {
             TokKind::Eof => "<eof>",
+            // As LuaJIT, which names `...` by its first character.
+            TokKind::Punct("...") => ".",
             // As LuaJIT, a string or character literal is named by its body, unquoted.
             TokKind::Str(_) | TokKind::Char(_) => {
                 let body = text.trim_start_matches(|c| c != '"' && c != '\'');
@@ -586,6 +588,28 @@ impl<'s, 'r> Parser<'s, 'r> {
                 _ => break,
             }
             let text = self.text();
+            // As LuaJIT: after a base type (`int`, `char`, `float`, `double`, `void`,
+            // `bool`, a struct, union, enum or typedef name) another one, or after a
+            // tagged or typedef name a modifier, ends the specifiers: a declarator follows
+            // (`int int;`: `'<identifier>' expected near 'int'`).
+            let base_word = matches!(
+                text,
+                "void" | "char" | "int" | "float" | "double" | "_Bool" | "bool"
+            );
+            let modifier = matches!(
+                text,
+                "short" | "long" | "signed" | "__signed" | "__signed__" | "unsigned"
+            );
+            let base_seen = base.is_some()
+                || [K_VOID, K_CHAR, K_INT, K_FLOAT, K_DOUBLE, K_BOOL]
+                    .iter()
+                    .any(|&k| counts[k] > 0);
+            if (base_word && base_seen)
+                || (modifier && base.is_some())
+                || (matches!(text, "struct" | "union" | "enum") && base_seen)
+            {
+                break;
+            }
             match text {
                 "typedef" | "extern" | "static" | "auto" | "register" | "_Thread_local"
                 | "__thread" => {
@@ -846,7 +870,8 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     fn attribute(&mut self, attrs: &mut Attrs) -> PResult<()> {
         let Some(name) = self.ident() else {
-            return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            // As LuaJIT: anything but a name ends the attribute list.
+            return Err(self.err_here(ParseMessage::Expected(")".into())));
         };
         self.bump();
         let bare = name.trim_start_matches("__").trim_end_matches("__");
@@ -1203,7 +1228,8 @@ impl<'s, 'r> Parser<'s, 'r> {
                 Layer::Array(len) => {
                     let kind = &self.reg.get(ty).kind;
                     if matches!(kind, CTypeKind::Function { .. } | CTypeKind::Void) {
-                        return Err(self.err_plain(ParseMessage::InvalidCType));
+                        // As LuaJIT: an element without a size.
+                        return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
                     }
                     let Some(elem_size) = size_here.or_else(|| self.reg.size_of(ty)) else {
                         return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
@@ -1366,8 +1392,9 @@ impl<'s, 'r> Parser<'s, 'r> {
                 self.pragma(op.clone())?;
                 continue;
             }
-            if self.accept(";") {
-                continue;
+            if self.is_punct(";") {
+                // As LuaJIT: an empty member declaration is an error.
+                return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
             }
             if matches!(self.ident(), Some("_Static_assert" | "static_assert")) {
                 self.static_assert()?;
@@ -1530,6 +1557,10 @@ impl<'s, 'r> Parser<'s, 'r> {
         self.bump(); // {
         let mut constants: Vec<(String, i128)> = Vec::new();
         let mut next: i128 = 0;
+        if self.is_punct("}") {
+            // As LuaJIT and C: an enum has at least one constant.
+            return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+        }
         while !self.is_punct("}") {
             let Some(name) = self.name_here() else {
                 return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
