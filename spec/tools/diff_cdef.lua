@@ -1,0 +1,943 @@
+-- Differential matrix for C declarations: `ffi.cdef` and `ffi.typeof` parsing of
+-- luau-ffi against LuaJIT 2.1 (`luajit -joff`), the oracle. The companion of
+-- spec/tools/diff_matrix.lua and spec/tools/diff_types.lua, built the same way: one
+-- script, run unchanged by both VMs, prints one line per case, `<case id> <result>`:
+-- `ok` plus `sz:<sizeof> al:<alignof> t:<tostring of the type>` (and `off:` for the
+-- fields probed) of what the case declared, or `ERR <message>`. Every case declares
+-- fresh names (`Q_<n>`, masked to `Q` in the output), so cases do not interact.
+--
+-- Regenerate and diff (from the repository root, after `make` or the cargo build):
+--   export LUAU_CPATH="$PWD/dist/?.so"
+--   luajit -joff spec/tools/diff_cdef.lua > /tmp/cdef.luajit
+--   dist/luau-ffi spec/tools/diff_cdef.lua > /tmp/cdef.luau
+--   diff /tmp/cdef.luajit /tmp/cdef.luau
+-- The documented differences (README, "Differences from LuaJIT") are normalized here,
+-- each where it applies, with the entry named.
+-- Optional argument: a Lua pattern; only the cases whose id matches it run.
+--
+-- Written in the subset of Lua 5.1 that Luau also parses.
+
+local ffi = require("ffi")
+local unpack = unpack or table.unpack -- luacheck: ignore
+local filter = ...
+if type(filter) ~= "string" then
+	filter = nil
+end
+
+-- The differences kept, by case id (its first word), each printed as its label in both
+-- VMs. "README:" labels name the entry of "Differences from LuaJIT" that covers the case;
+-- "LEFT:" labels are error messages for malformed input that differ in wording only.
+local EXT = "DOC README: some it refuses are accepted"
+local LOOSE = "DOC README: declarations LuaJIT accepts loosely are errors"
+local REF = "DOC README: T & in a declaration is a pointer"
+local WIDE = "DOC README: constant expressions are 64-bit, as in C"
+local NODECL = "DOC README: a declaration or member without a declarator"
+local INIT = "DOC README: initializers on any declaration, static const without one"
+local LAYOUT = "DOC README: layout as gcc"
+local FLOAT = "DOC README: floating-point literals in constant expressions"
+local ABSTRACT = "LEFT: a declarator without a name: LuaJIT reads it whole first"
+local ODD = "LEFT: LuaJIT's message for malformed input is incidental"
+local KNOWN = {
+	["spec2.char16_t"] = EXT,
+	["spec2.char32_t"] = EXT,
+	["spec2.__int128"] = EXT,
+	["spec2.unsigned___int128"] = EXT,
+	["typeof.80.__int128"] = EXT,
+	["typeof.81.char16_t"] = EXT,
+	["spec2.register_int"] = EXT,
+	["spec2.auto_int"] = EXT,
+	["v.register"] = EXT,
+	["v.thread"] = EXT,
+	["f.noreturn"] = EXT,
+	["decl.49.@[_Alignof(long"] = EXT,
+	["decl.50.@[alignof(short)]"] = EXT,
+	["decl.63.@['ab']"] = EXT,
+	["bf.enum"] = EXT,
+	["e.typed"] = EXT,
+	["e.forward"] = EXT,
+	["s.hash_define"] = EXT,
+	["t.static_assert"] = EXT,
+	["spec2.int___attribute____mode_V4SI___"] = LOOSE,
+	["spec2.int___attribute____mode_XX___"] = LOOSE,
+	["spec2.int___asm____x__"] = LOOSE,
+	["f.void_named"] = LOOSE,
+	["drop.7.5"] = LOOSE,
+	["swap.7.5"] = LOOSE,
+	["decl.37.(&@)"] = REF,
+	["decl.38.&@"] = REF,
+	["typeof.20.int"] = REF,
+	["typeof.21.int"] = REF,
+	["decl.41.@[0x7ffffffff]"] = WIDE,
+	["decl.44.@[1LL"] = WIDE,
+	["decl.53.@[(char)300]"] = WIDE,
+	["decl.54.@[(unsigned"] = WIDE,
+	["typeof.10.int"] = WIDE,
+	["e.big"] = WIDE,
+	["decl.52.@[(int)3.0]"] = FLOAT,
+	["decl.78.@[1.5]"] = FLOAT,
+	["decl.79.@[1e1]"] = FLOAT,
+	["e.float_val"] = FLOAT,
+	["bf.zero"] = LAYOUT,
+	["e.packed"] = LAYOUT,
+	["t.bare_int"] = NODECL,
+	["trunc.2.2"] = NODECL,
+	["trunc.4.9"] = NODECL,
+	["trunc.5.3"] = NODECL,
+	["trunc.7.1"] = NODECL,
+	["trunc.8.2"] = NODECL,
+	["trunc.8.3"] = NODECL,
+	["trunc.8.4"] = NODECL,
+	["drop.1.5"] = NODECL,
+	["swap.1.5"] = NODECL,
+	["drop.4.7"] = NODECL,
+	["swap.4.7"] = NODECL,
+	["drop.4.13"] = NODECL,
+	["swap.4.13"] = NODECL,
+	["drop.9.5"] = NODECL,
+	["swap.9.5"] = NODECL,
+	["v.static_const_nonconst"] = INIT,
+	["v.const_noinit"] = INIT,
+	["v.const_float"] = INIT,
+	["v.const_u64"] = INIT,
+	["v.const_bool"] = INIT,
+	["v.const_redef"] = INIT,
+	["v.const_redef_diff"] = INIT,
+	["v.init"] = INIT,
+	["v.typedef_init"] = INIT,
+	["trunc.5.4"] = INIT,
+	["drop.5.1"] = INIT,
+	["drop.5.2"] = INIT,
+	["drop.5.5"] = INIT,
+	["swap.5.5"] = INIT,
+	["drop.1.9"] = ABSTRACT,
+	["swap.1.9"] = ABSTRACT,
+	["drop.9.8"] = ABSTRACT,
+	["swap.9.8"] = ABSTRACT,
+	["trunc.2.3"] = ABSTRACT,
+	["drop.7.2"] = ABSTRACT,
+	["typeof.38.int"] = ABSTRACT,
+	["typeof.39.int"] = ABSTRACT,
+	["swap.2.6"] = ODD,
+	["swap.2.7"] = ODD,
+	["drop.2.7"] = ODD,
+	["drop.5.6"] = ODD,
+	["drop.8.8"] = ODD,
+	["swap.8.8"] = ODD,
+	["t.backslash"] = ODD,
+}
+-- the same declarators with `char`, the same specifiers in `ffi.typeof`
+local more = {}
+for k, v in pairs(KNOWN) do
+	if string.sub(k, 1, 5) == "decl." then
+		more["declc." .. string.sub(k, 6)] = v
+	elseif string.sub(k, 1, 6) == "spec2." then
+		more["tspec." .. k] = v
+	end
+end
+for k, v in pairs(more) do
+	KNOWN[k] = v
+end
+
+local function emit(id, result)
+	if filter == nil or string.find(id, filter, 1, true) then
+		local label = KNOWN[string.match(id, "^%S+")]
+		print(id .. " " .. (label or result))
+	end
+end
+
+local function mask(s)
+	s = string.gsub(s, "Q_%d+", "Q")
+	s = string.gsub(s, "(struct) %d+", "%1 N")
+	s = string.gsub(s, "(union) %d+", "%1 N")
+	s = string.gsub(s, "(enum) %d+", "%1 N")
+	-- luau-ffi spells a function type's parameters, LuaJIT never does (README)
+	s = string.gsub(s, "%)%b()", ")()")
+	s = string.gsub(s, "%*%b()", "*()")
+	s = string.gsub(s, "(%w) %([^*&()][^()]*%)", "%1 ()")
+	return s
+end
+
+local function errmsg(e)
+	local s = tostring(e)
+	s = string.gsub(s, "^[^:]*:%d+: ", "")
+	return "ERR " .. mask(s)
+end
+
+local counter = 0
+local function fresh(src)
+	counter = counter + 1
+	local u = "Q_" .. counter
+	return (string.gsub(src, "@", u)), u
+end
+
+local function describe(ct, fields)
+	local out = {}
+	local ok, sz = pcall(ffi.sizeof, ct)
+	out[#out + 1] = "sz:" .. (ok and tostring(sz) or "ERR")
+	local ok2, al = pcall(ffi.alignof, ct)
+	out[#out + 1] = "al:" .. (ok2 and tostring(al) or "ERR")
+	out[#out + 1] = "t:" .. mask(tostring(ct))
+	if fields then
+		for _, f in ipairs(fields) do
+			local ok3, off = pcall(ffi.offsetof, ct, f)
+			out[#out + 1] = f .. "@" .. (ok3 and tostring(off) or "ERR")
+		end
+	end
+	return table.concat(out, " ")
+end
+
+-- A cdef case: `src` with `@` replaced by a fresh name; `probe` (also with `@`) is the
+-- type reported after the declaration succeeds.
+local function cdef(id, src, probe, fields)
+	if filter ~= nil and not string.find(id, filter, 1, true) then
+		return
+	end
+	local s, u = fresh(src)
+	local ok, e = pcall(ffi.cdef, s)
+	if not ok then
+		emit(id, errmsg(e))
+		return
+	end
+	if probe == nil then
+		emit(id, "ok")
+		return
+	end
+	local p = string.gsub(probe, "@", u)
+	local ok2, ct = pcall(ffi.typeof, p)
+	if not ok2 then
+		emit(id, "ok probe " .. errmsg(ct))
+		return
+	end
+	emit(id, "ok " .. describe(ct, fields))
+end
+
+-- A typeof case: the type named by `src` (no declaration).
+local function typeof(id, src, fields)
+	if filter ~= nil and not string.find(id, filter, 1, true) then
+		return
+	end
+	local ok, ct = pcall(ffi.typeof, src)
+	if not ok then
+		emit(id, errmsg(ct))
+		return
+	end
+	emit(id, "ok " .. describe(ct, fields))
+end
+
+---------------------------------------------------------------------------------------
+-- 1. Declaration specifiers in all orders and combinations.
+
+-- README "Declarations LuaJIT accepts loosely are errors": LuaJIT accepts repeated or
+-- conflicting modifiers (`long long long`, `unsigned signed`, `short long`, `unsigned
+-- float`, `short char`); luau-ffi rejects them. Such combinations print LOOSE. Two base
+-- types (`int int`, `char double`) are errors in both, with the same message.
+local function loose(ws)
+	local c = {}
+	local base_seen = false
+	for _, w in ipairs(ws) do
+		local base = w == "int" or w == "char" or w == "float" or w == "double"
+		if base and base_seen then
+			-- both stop at the second base type: only the words before it count
+			break
+		end
+		base_seen = base_seen or base
+		c[w] = (c[w] or 0) + 1
+	end
+	if (c.long or 0) > 2 or (c.short or 0) > 1 or (c.short and c.long) then
+		return true
+	end
+	if c.unsigned and c.signed or (c.unsigned or 0) > 1 or (c.signed or 0) > 1 then
+		return true
+	end
+	if (c.unsigned or c.signed) and (c.float or c.double) then
+		return true
+	end
+	if (c.short or c.long) and (c.char or c.float) then
+		return true
+	end
+	if c.short and c.double then
+		return true
+	end
+	if (c.long or 0) > 1 and c.double then
+		return true
+	end
+	return false
+end
+
+local words =
+	{ "unsigned", "signed", "long", "short", "int", "char", "double", "float", "const", "volatile" }
+local function perms(list, k, acc, out)
+	if #acc == k then
+		out[#out + 1] = { unpack(acc) }
+		return
+	end
+	for _, w in ipairs(list) do
+		acc[#acc + 1] = w
+		perms(list, k, acc, out)
+		acc[#acc] = nil
+	end
+end
+for k = 1, 3 do
+	local out = {}
+	perms(words, k, {}, out)
+	for _, ws in ipairs(out) do
+		local spec = table.concat(ws, " ")
+		local id = "spec." .. string.gsub(spec, " ", "_")
+		if loose(ws) then
+			if filter == nil or string.find(id, filter, 1, true) then
+				-- both may accept or reject; only record that the case is loose
+				emit(id, "LOOSE")
+			end
+		else
+			cdef(id, "typedef " .. spec .. " @;", "@")
+		end
+	end
+end
+for _, spec in ipairs({
+	"unsigned long long int",
+	"long unsigned",
+	"long long unsigned int",
+	"int long long unsigned",
+	"short int signed",
+	"signed short int",
+	"int unsigned short",
+	"long int unsigned",
+	"long double",
+	"double long",
+	"const volatile long double",
+	"_Bool",
+	"bool",
+	"const _Bool",
+	"_Complex double",
+	"double _Complex",
+	"float _Complex",
+	"_Complex float",
+	"complex double",
+	"complex float",
+	"complex",
+	"_Complex",
+	"__complex__ double",
+	"char16_t",
+	"char32_t",
+	"wchar_t",
+	"__int128",
+	"unsigned __int128",
+	"int8_t",
+	"uint64_t",
+	"size_t",
+	"ssize_t",
+	"intptr_t",
+	"ptrdiff_t",
+	"va_list",
+	"__builtin_va_list",
+	"__gnuc_va_list",
+	"signed",
+	"unsigned",
+	"const",
+	"volatile",
+	"const volatile",
+	"volatile const int",
+	"__const int",
+	"__const__ int",
+	"__volatile__ int",
+	"int __const",
+	"__extension__ int",
+	"__extension__ long long",
+	"long __extension__ long",
+	"register int",
+	"static int",
+	"extern int",
+	"inline int",
+	"__inline int",
+	"__inline__ int",
+	"int typedef",
+	"const typedef int",
+	"unsigned typedef int",
+	"typedef typedef int",
+	"auto int",
+	"restrict int",
+	"__restrict int",
+	"__attribute__((mode(QI))) int",
+	"int __attribute__((mode(HI)))",
+	"int __attribute__((mode(SI)))",
+	"int __attribute__((mode(DI)))",
+	"unsigned __attribute__((mode(DI)))",
+	"float __attribute__((mode(DF)))",
+	"int __attribute__((mode(__DI__)))",
+	"int __attribute__((mode(V4SI)))",
+	"int __attribute__((mode(XX)))",
+	"int __attribute__((aligned(16)))",
+	"int __attribute__((aligned))",
+	"int __attribute__((__aligned__(8)))",
+	"int __attribute__((packed))",
+	"int __attribute__((unknown_attr))",
+	"int __attribute__((unknown_attr(1, 2)))",
+	"int __attribute__((vector_size(16)))",
+	"float __attribute__((vector_size(16)))",
+	"int __declspec(align(16))",
+	"__declspec(align(8)) int",
+	"__declspec(dllimport) int",
+	"int __cdecl",
+	'int __asm__("x")',
+	"struct {int a;}",
+	"union {int a; char b;}",
+	"enum {Q_A}",
+	"unknown_t",
+	"int unknown_t",
+}) do
+	local id = "spec2." .. string.gsub(spec, '[ ()"]', "_")
+	local ws = {}
+	for w in string.gmatch(spec, "%S+") do
+		ws[#ws + 1] = w
+	end
+	cdef(id, "typedef " .. spec .. " @;", "@")
+	typeof("tspec." .. id, spec)
+end
+
+---------------------------------------------------------------------------------------
+-- 2. Declarators.
+
+for i, d in ipairs({
+	"*@",
+	"* const @",
+	"* volatile @",
+	"* const volatile @",
+	"* __restrict @",
+	"* restrict @",
+	"* __restrict__ @",
+	"const * const @",
+	"** const * @",
+	"* const * volatile @",
+	"@[3]",
+	"@[0]",
+	"@[]",
+	"*@[4]",
+	"(*@)[4]",
+	"(*@[2])[3]",
+	"@[2][3]",
+	"@[2][]",
+	"@[][2]",
+	"(@)",
+	"((@))",
+	"(*(@))",
+	"(*@)(void)",
+	"(*@)()",
+	"(*@)(int, ...)",
+	"(*@)(...)",
+	"(*(*@)(int))(double)",
+	"*(*@)(int)",
+	"(*@[3])(int)",
+	"(**@)(int)",
+	"(* const @)(int)",
+	"@(int)",
+	"@(int)[3]",
+	"@[3](int)",
+	"(*@)(int)[3]",
+	"(*@(int))[3]",
+	"(&@)",
+	"&@",
+	"@[-1]",
+	"@[0x7fffffff]",
+	"@[0x7ffffffff]",
+	"@[0xffffffff]",
+	"@[1u << 30]",
+	"@[1LL << 40]",
+	"@[sizeof(int)]",
+	"@[sizeof(int) * 2 + 1]",
+	"@[sizeof(struct { char a; double b; })]",
+	"@[__alignof__(double)]",
+	"@[_Alignof(long long)]",
+	"@[alignof(short)]",
+	"@[__alignof(int)]",
+	"@[(int)3.0]",
+	"@[(char)300]",
+	"@[(unsigned char)-1]",
+	"@[1 ? 2 : 3]",
+	"@[0 ? 2 : 3]",
+	"@[1 ?: 3]",
+	"@[1 << 3 >> 1]",
+	"@['a']",
+	"@['\\n']",
+	"@['\\x10']",
+	"@['\\101']",
+	"@['ab']",
+	'@["ab"]',
+	"@[-(-3)]",
+	"@[~-4]",
+	"@[!0]",
+	"@[3 % 2 + 7 / 2]",
+	"@[1 / 0]",
+	"@[1 % 0]",
+	"@[010]",
+	"@[0b101]",
+	"@[3 == 3]",
+	"@[(2, 3)]",
+	"@[2 && 3]",
+	"@[0 || 0]",
+	"@[5 ^ 1 | 2 & 3]",
+	"@[1.5]",
+	"@[1e1]",
+	"@[x]",
+	"@[?]",
+	"@[$]",
+	"@[3",
+	"@[3]]",
+	"@[]x",
+}) do
+	local id = "decl." .. i .. "." .. d
+	cdef(id, "typedef int " .. d .. ";", "@")
+	cdef("declc." .. i .. "." .. d, "typedef char " .. d .. ";", "@")
+end
+
+for i, t in ipairs({
+	"int *",
+	"int **",
+	"int * const",
+	"const int *",
+	"int [3]",
+	"int []",
+	"int [?]",
+	"int [0]",
+	"int [-1]",
+	"int [1ULL << 62]",
+	"int [0x10000000]",
+	"int [0x20000000]",
+	"char [0x7fffffff]",
+	"char [0x80000000]",
+	"int (*)[3]",
+	"int *[3]",
+	"int (*)(int)",
+	"int (int)",
+	"int (*(*)(int))(double)",
+	"int &",
+	"int (&)[3]",
+	"void",
+	"void *",
+	"void [3]",
+	"const void",
+	"int x",
+	"int *x",
+	"int (*f)(int)",
+	"struct Q_nope",
+	"struct Q_nope *",
+	"union Q_nope2 *",
+	"enum Q_nope3",
+	"enum Q_nope4 *",
+	"int [3][?]",
+	"int [?][3]",
+	"int [?][?]",
+	"int [3",
+	"int *(",
+	"int (",
+	"(int)",
+	"",
+	" ",
+	"int;",
+	"int, int",
+	"int int",
+	"3",
+	"x",
+	"* int",
+	"int const * const * volatile",
+	"struct { int a; }",
+	"struct { int a; } *",
+	"union { int a; double b; }",
+	"enum { Q_EA = 1 }",
+	"struct { int a:3; int b:5; }",
+	"struct { char a; int b[]; }",
+	"void (*)(void)",
+	"void (*)(void, int)",
+	"void (*)(int void)",
+	"void (*)(...)",
+	"void (*)(int, ...)",
+	"void (*)(int, ..., int)",
+	"int (__cdecl *)(int)",
+	"int (__stdcall *)(int)",
+	"int (__fastcall *)(int)",
+	"int (__thiscall *)(int)",
+	"int (* __cdecl)(int)",
+	"int __attribute__((aligned(8))) *",
+	"int * __attribute__((aligned(8)))",
+	"int (*)(int a[3])",
+	"int (*)(int f(int))",
+	"int (*)(int a[])",
+	"int (*)(const int)",
+	"int (*)(register int)",
+	"int (*)(int a, int a)",
+	"int (*)(a, b)",
+	"long double",
+	"long double *",
+	"_Complex double [2]",
+	"complex float *",
+	"__int128",
+	"char16_t",
+}) do
+	typeof("typeof." .. i .. "." .. t, t)
+end
+
+---------------------------------------------------------------------------------------
+-- 3. Structs, unions, enums.
+
+local records = {
+	{ "s.basic", "struct @ { int a; char b; };", "struct @", { "a", "b" } },
+	{ "s.empty", "struct @ { };", "struct @" },
+	{ "s.forward", "struct @;", "struct @" },
+	{ "s.forward_ptr", "struct @; typedef struct @ *@_p;", "@_p" },
+	{ "s.forward_then_def", "struct @; struct @ { int a; };", "struct @", { "a" } },
+	{ "s.redef_same", "struct @ { int a; }; struct @ { int a; };", "struct @" },
+	{ "s.redef_diff", "struct @ { int a; }; struct @ { long a; };", "struct @" },
+	{ "s.redef_empty", "struct @ { int a; }; struct @ { };", "struct @" },
+	{ "s.union_as_struct", "struct @ { int a; }; union @ { int a; };", "struct @" },
+	{ "s.union_as_struct_fwd", "struct @ { int a; }; union @;", "struct @" },
+	{ "s.enum_as_struct", "struct @ { int a; }; enum @ { @_X };", "struct @" },
+	{ "s.nested", "struct @ { struct @_in { int x; } in; int y; };", "struct @_in", { "x" } },
+	{
+		"s.nested_outer",
+		"struct @ { struct @_in { int x; } in; int y; };",
+		"struct @",
+		{ "in", "y" },
+	},
+	{
+		"s.anon_member",
+		"struct @ { struct { int x; int y; }; int z; };",
+		"struct @",
+		{ "x", "y", "z" },
+	},
+	{
+		"s.anon_union",
+		"struct @ { union { int x; char y; }; int z; };",
+		"struct @",
+		{ "x", "y", "z" },
+	},
+	{ "s.anon_nested2", "struct @ { struct { union { int x; }; }; };", "struct @", { "x" } },
+	{ "s.anon_dup", "struct @ { int x; struct { int x; }; };", "struct @", { "x" } },
+	{ "s.dup_field", "struct @ { int x; int x; };", "struct @", { "x" } },
+	{ "s.self_ptr", "struct @ { struct @ *next; int v; };", "struct @", { "next", "v" } },
+	{ "s.self_val", "struct @ { struct @ self; };", "struct @" },
+	{ "s.incomplete_member", "struct @_f; struct @ { struct @_f m; };", "struct @" },
+	{ "s.void_member", "struct @ { void v; };", "struct @" },
+	{ "s.func_member", "struct @ { int f(int); };", "struct @" },
+	{ "s.fptr_member", "struct @ { int (*f)(int); };", "struct @", { "f" } },
+	{ "s.fam", "struct @ { int n; double d[]; };", "struct @", { "n", "d" } },
+	{ "s.fam0", "struct @ { int n; char d[0]; };", "struct @", { "n", "d" } },
+	{ "s.fam_not_last", "struct @ { int d[]; int n; };", "struct @", { "n", "d" } },
+	{ "s.fam_only", "struct @ { int d[]; };", "struct @" },
+	{ "s.vla_member", "struct @ { int n; int d[?]; };", "struct @" },
+	{ "s.array_member", "struct @ { char a[3]; short b[2]; };", "struct @", { "a", "b" } },
+	{ "s.multi_decl", "struct @ { int a, *b, c[2]; };", "struct @", { "a", "b", "c" } },
+	{ "s.const_member", "struct @ { const int a; volatile char b; };", "struct @", { "a", "b" } },
+	{ "s.typedef_in", "typedef struct @ { int a; } @_t;", "@_t", { "a" } },
+	{ "s.typedef_anon", "typedef struct { int a; } @;", "@", { "a" } },
+	{ "s.typedef_ptr", "typedef struct @ { int a; } *@_p;", "@_p" },
+	{ "s.typedef_twice", "typedef int @; typedef int @;", "@" },
+	{ "s.typedef_conflict", "typedef int @; typedef long @;", "@" },
+	{ "s.typedef_then_var", "typedef int @; int @;", "@" },
+	{ "s.typedef_struct_same", "typedef struct @ @; struct @ { int a; };", "@" },
+	{ "s.no_semicolon", "struct @ { int a; }", "struct @" },
+	{ "s.member_no_semicolon", "struct @ { int a }", "struct @" },
+	{ "s.extra_semicolons", "struct @ { int a;; };;", "struct @" },
+	{ "s.long_double", "struct @ { char c; long double d; };", "struct @", { "d" } },
+	{ "s.complex", "struct @ { char c; complex double d; };", "struct @", { "d" } },
+	{ "s.bool", "struct @ { char c; bool b; _Bool b2; };", "struct @", { "b", "b2" } },
+	{
+		"s.packed_attr",
+		"struct __attribute__((packed)) @ { char c; int i; };",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.packed_attr_after",
+		"struct @ { char c; int i; } __attribute__((packed));",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.packed_member",
+		"struct @ { char c; int i __attribute__((packed)); };",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.aligned_member",
+		"struct @ { char c; int i __attribute__((aligned(16))); };",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.aligned_member_pre",
+		"struct @ { char c; __attribute__((aligned(16))) int i; };",
+		"struct @",
+		{ "i" },
+	},
+	{ "s.aligned_struct", "struct __attribute__((aligned(32))) @ { char c; };", "struct @" },
+	{
+		"s.aligned_lower",
+		"struct @ { char c; int i __attribute__((aligned(1))); };",
+		"struct @",
+		{ "i" },
+	},
+	{ "s.aligned_typedef", "typedef int __attribute__((aligned(8))) @;", "@" },
+	{
+		"s.aligned_typedef_arr",
+		"typedef struct { int __attribute__((aligned(8))) x; char c; } @;",
+		"@",
+		{ "c" },
+	},
+	{ "s.declspec_align", "struct __declspec(align(16)) @ { char c; };", "struct @" },
+	{
+		"s.pragma_pack1",
+		"#pragma pack(1)\nstruct @ { char c; int i; };\n#pragma pack()",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.pragma_pack2",
+		"#pragma pack(2)\nstruct @ { char c; int i; };\n#pragma pack()",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.pragma_pack_push",
+		"#pragma pack(push, 1)\nstruct @ { char c; int i; };\n#pragma pack(pop)",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.pragma_pack_push_n",
+		"#pragma pack(push)\n#pragma pack(2)\nstruct @ { char c; double i; };\n#pragma pack(pop)",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.pragma_pack_pop_empty",
+		"#pragma pack(pop)\nstruct @ { char c; int i; };",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.pragma_pack_16",
+		"#pragma pack(16)\nstruct @ { char c; double i; };\n#pragma pack()",
+		"struct @",
+		{ "i" },
+	},
+	{
+		"s.pragma_pack_after",
+		"#pragma pack(1)\n#pragma pack()\nstruct @ { char c; int i; };",
+		"struct @",
+		{ "i" },
+	},
+	{ "s.pragma_other", "#pragma once\nstruct @ { int i; };", "struct @" },
+	{ "s.hash_define", "#define X 1\nstruct @ { int i; };", "struct @" },
+	{
+		"s.hash_indented",
+		"  #pragma pack(1)\nstruct @ { char c; int i; };\n#pragma pack()",
+		"struct @",
+		{ "i" },
+	},
+	{ "s.comments", "/* c */ struct /* c */ @ // x\n { int /**/ a; };", "struct @", { "a" } },
+	{ "s.comment_unterminated", "struct @ { int a; }; /* oops", "struct @" },
+	{ "s.union_basic", "union @ { char c; double d; int a[3]; };", "union @", { "c", "d", "a" } },
+	{ "s.union_empty", "union @ { };", "union @" },
+	{ "s.union_bitfield", "union @ { int a:3; char b:7; };", "union @" },
+	{ "s.extension", "__extension__ struct @ { int a; };", "struct @" },
+	{ "s.extension_member", "struct @ { __extension__ union { int a; }; };", "struct @", { "a" } },
+	-- bitfields
+	{ "bf.basic", "struct @ { int a:3; int b:5; int c:24; };", "struct @" },
+	{ "bf.zero", "struct @ { char a:3; int :0; char b:3; };", "struct @" },
+	{ "bf.zero_named", "struct @ { int a:0; };", "struct @" },
+	{ "bf.unnamed", "struct @ { int a:3; int :5; int b:3; };", "struct @" },
+	{ "bf.full32", "struct @ { int a:32; };", "struct @" },
+	{ "bf.over32", "struct @ { int a:33; };", "struct @" },
+	{ "bf.char8", "struct @ { char a:8; };", "struct @" },
+	{ "bf.char9", "struct @ { char a:9; };", "struct @" },
+	{ "bf.short17", "struct @ { short a:17; };", "struct @" },
+	{ "bf.neg", "struct @ { int a:-1; };", "struct @" },
+	{ "bf.bool", "struct @ { bool a:1; };", "struct @" },
+	{ "bf.bool2", "struct @ { bool a:2; };", "struct @" },
+	{ "bf.float", "struct @ { float a:3; };", "struct @" },
+	{ "bf.ptr", "struct @ { int *a:3; };", "struct @" },
+	{ "bf.expr", "struct @ { int a:sizeof(int); };", "struct @" },
+	{ "bf.straddle", "struct @ { char a:5; char b:5; };", "struct @" },
+	{ "bf.straddle_int", "struct @ { int a:20; int b:20; };", "struct @" },
+	{ "bf.mixed", "struct @ { char c; int a:4; short s; };", "struct @", { "c", "s" } },
+	{ "bf.unsigned", "struct @ { unsigned a:1; unsigned b:31; };", "struct @" },
+	{ "bf.packed", "struct __attribute__((packed)) @ { char c; int a:20; };", "struct @" },
+	{ "bf.enum", "enum @_e { @_A }; struct @ { enum @_e a:3; };", "struct @" },
+	{ "bf.offsetof", "struct @ { int a:3; int b; };", "struct @", { "a", "b" } },
+	{ "bf.noname_nowidth", "struct @ { int :; };", "struct @" },
+	-- enums
+	{ "e.basic", "enum @ { @_A, @_B = 5, @_C };", "enum @" },
+	{ "e.empty", "enum @ { };", "enum @" },
+	{ "e.trailing_comma", "enum @ { @_A, };", "enum @" },
+	{ "e.forward", "enum @;", "enum @" },
+	{ "e.forward_then", "enum @; enum @ { @_A };", "enum @" },
+	{ "e.redef", "enum @ { @_A }; enum @ { @_A };", "enum @" },
+	{ "e.redef_const", "enum @ { @_A }; enum @_2 { @_A };", "enum @" },
+	{ "e.const_vs_var", "enum @ { @_A }; int @_A;", "enum @" },
+	{ "e.neg", "enum @ { @_A = -1 };", "enum @" },
+	{ "e.uint_max", "enum @ { @_A = 0xffffffff };", "enum @" },
+	{ "e.int_max", "enum @ { @_A = 0x7fffffff, @_B };", "enum @" },
+	{ "e.big", "enum @ { @_A = 0x100000000 };", "enum @" },
+	{ "e.ref", "enum @ { @_A = 3, @_B = @_A * 2 };", "enum @" },
+	{ "e.ref_next", "enum @ { @_A = @_B };", "enum @" },
+	{ "e.sizeof", "enum @ { @_A = sizeof(double) };", "enum @" },
+	{ "e.char", "enum @ { @_A = 'x' };", "enum @" },
+	{ "e.ternary", "enum @ { @_A = 1 ? 2 : 3 };", "enum @" },
+	{ "e.typed", "enum @ : char { @_A };", "enum @" },
+	{ "e.anon", "enum { @_A = 7 }; typedef int @;", "@" },
+	{ "e.packed", "enum __attribute__((packed)) @ { @_A };", "enum @" },
+	{ "e.mode", "typedef enum { @_A } __attribute__((mode(QI))) @;", "@" },
+	{ "e.float_val", "enum @ { @_A = 1.5 };", "enum @" },
+	{ "e.missing_val", "enum @ { @_A = };", "enum @" },
+	{ "e.missing_comma", "enum @ { @_A @_B };", "enum @" },
+	{ "e.as_struct_tag", "enum @ { @_A }; struct @ { int a; };", "enum @" },
+	-- functions
+	{ "f.void", "int @(void);", "int (*)(void)" },
+	{ "f.empty", "int @();", "int (*)()" },
+	{ "f.varargs", "int @(const char *, ...);", "int (*)()" },
+	{ "f.only_varargs", "int @(...);", "int (*)()" },
+	{ "f.named", "int @(int a, int b);", "int (*)()" },
+	{ "f.array_param", "int @(int a[3]);", "int (*)()" },
+	{ "f.func_param", "int @(int f(int));", "int (*)()" },
+	{ "f.knr", "int @(a, b) int a; int b;", "int (*)()" },
+	{ "f.knr_names", "int @(a, b);", "int (*)()" },
+	{ "f.void_named", "int @(void x);", "int (*)()" },
+	{ "f.void_two", "int @(void, void);", "int (*)()" },
+	{ "f.redecl_same", "int @(int); int @(int);", "int (*)()" },
+	{ "f.redecl_diff", "int @(int); int @(double);", "int (*)()" },
+	{ "f.redecl_var", "int @(int); int @;", "int (*)()" },
+	{ "f.return_array", "int @(void)[3];", "int (*)()" },
+	{ "f.return_func", "int @(void)(int);", "int (*)()" },
+	{ "f.return_fptr", "int (*@(int))(double);", "int (*)()" },
+	{ "f.asm", 'int @(int) __asm__("abs");', "int (*)()" },
+	{ "f.attr", "int @(int) __attribute__((nothrow, pure));", "int (*)()" },
+	{ "f.static", "static int @(int);", "int (*)()" },
+	{ "f.inline_body", "static inline int @(int x) { return x; }", "int (*)()" },
+	{ "f.extern", "extern int @(int);", "int (*)()" },
+	{ "f.stdcall", "int __stdcall @(int);", "int (*)()" },
+	{ "f.noreturn", "_Noreturn void @(void);", "int (*)()" },
+	{ "f.noreturn_attr", "void @(void) __attribute__((noreturn));", "int (*)()" },
+	{ "f.throw", "void @(void) throw();", "int (*)()" },
+	{ "f.ptr_qual", "int *const @(void);", "int (*)()" },
+	{ "f.default_arg", "int @(int a = 1);", "int (*)()" },
+	-- variables and constants
+	{ "v.extern", "extern int @;", "int" },
+	{ "v.plain", "int @;", "int" },
+	{ "v.static_const", "static const int @ = 5;", "int" },
+	{ "v.static_const_expr", "static const int @ = sizeof(long) << 2;", "int" },
+	{ "v.static_const_nonconst", "static int @ = 5;", "int" },
+	{ "v.const_noinit", "static const int @;", "int" },
+	{ "v.const_float", "static const double @ = 1.5;", "int" },
+	{ "v.const_u64", "static const uint64_t @ = 1;", "int" },
+	{ "v.const_char", "static const char @ = 'a';", "int" },
+	{ "v.const_bool", "static const bool @ = 1;", "int" },
+	{ "v.const_redef", "static const int @ = 1; static const int @ = 1;", "int" },
+	{ "v.const_redef_diff", "static const int @ = 1; static const int @ = 2;", "int" },
+	{ "v.var_redef", "int @; int @;", "int" },
+	{ "v.var_redef_diff", "int @; long @;", "int" },
+	{ "v.init", "int @ = 3;", "int" },
+	{ "v.multi", "int @, *@_p, @_a[3];", "int" },
+	{ "v.register", "register int @;", "int" },
+	{ "v.thread", "__thread int @;", "int" },
+	{ "v.typedef_init", "typedef int @ = 3;", "@" },
+	{ "v.keyword_name", "int int;", "int" },
+	{ "v.struct_name", "int struct;", "int" },
+	{ "v.num_name", "int 3x;", "int" },
+	-- top level oddities
+	{ "t.empty", "", "int" },
+	{ "t.semicolons", ";;;", "int" },
+	{ "t.bare_int", "int;", "int" },
+	{ "t.bare_struct_decl", "struct @ { int a; } ;", "struct @" },
+	{ "t.garbage", "@ @;", "int" },
+	{ "t.unknown_type", "@_t x;", "int" },
+	{ "t.paren", "(int x);", "int" },
+	{ "t.brace", "{ int x; }", "int" },
+	{ "t.char_lit", "'a';", "int" },
+	{ "t.string_lit", '"a";', "int" },
+	{ "t.at", "int @;\n@@;", "int" },
+	{ "t.backslash", "int @; \\", "int" },
+	{ "t.static_assert", '_Static_assert(1, "x");', "int" },
+	{ "t.nul", "int @;\0 garbage", "int" },
+}
+for _, r in ipairs(records) do
+	cdef(r[1], r[2], r[3], r[4])
+end
+
+---------------------------------------------------------------------------------------
+-- 4. Malformed variants: every valid declaration truncated at each token boundary, a
+-- semicolon removed, adjacent tokens swapped.
+
+local function tokens(src)
+	local t = {}
+	local i = 1
+	while i <= #src do
+		local c = string.sub(src, i, i)
+		if string.find(c, "%s") then
+			i = i + 1
+		else
+			local s, e = string.find(src, "^[%a_][%w_]*", i)
+			if not s then
+				s, e = string.find(src, "^%d+", i)
+			end
+			if not s then
+				s, e = string.find(src, "^%.%.%.", i)
+			end
+			if not s then
+				s, e = i, i
+			end
+			t[#t + 1] = string.sub(src, s, e)
+			i = e + 1
+		end
+	end
+	return t
+end
+
+local valid = {
+	"struct @ { int a; char *b[3]; unsigned c:4; };",
+	"typedef int (*@)(const char *, ...);",
+	"enum @ { @_A = 1 << 2, @_B };",
+	"union @ { struct { int x; } s; double d; };",
+	"static const int @ = sizeof(int) * 2;",
+	"typedef struct @ @_t;",
+	"int @(void *p, size_t n);",
+	"typedef unsigned long long @[4][2];",
+	"struct @ { int n; int d[]; } __attribute__((aligned(8)));",
+}
+for vi, v in ipairs(valid) do
+	local t = tokens(v)
+	for k = 1, #t - 1 do
+		local s = table.concat(t, " ", 1, k)
+		cdef("trunc." .. vi .. "." .. k .. " " .. s, s)
+	end
+	for k = 1, #t - 1 do
+		local u = {}
+		for j = 1, #t do
+			u[j] = t[j]
+		end
+		u[k], u[k + 1] = u[k + 1], u[k]
+		local s = table.concat(u, " ")
+		cdef("swap." .. vi .. "." .. k .. " " .. s, s)
+	end
+	for k = 1, #t do
+		if t[k] == ";" then
+			local u = {}
+			for j = 1, #t do
+				if j ~= k then
+					u[#u + 1] = t[j]
+				end
+			end
+			local s = table.concat(u, " ")
+			cdef("nosemi." .. vi .. "." .. k .. " " .. s, s)
+		end
+	end
+	for k = 1, #t do
+		local u = {}
+		for j = 1, #t do
+			if j ~= k then
+				u[#u + 1] = t[j]
+			end
+		end
+		local s = table.concat(u, " ")
+		cdef("drop." .. vi .. "." .. k .. " " .. s, s)
+	end
+end
