@@ -19,9 +19,17 @@
 
 local ffi = require("ffi")
 local unpack = unpack or table.unpack -- luacheck: ignore
-local filter = ...
-if type(filter) ~= "string" then
+local filter, mode = ...
+if type(filter) ~= "string" or filter == "" then
 	filter = nil
+end
+-- `rows` as the second argument: print each case as a data row of
+-- spec/cdata/conformance_cdef.spec.luau instead (run under LuaJIT to get its answers)
+local rows = mode == "rows"
+local current -- the case being run, for `rows`
+local function quote(x)
+	-- %q, with a newline as `\n` so that each row is one line
+	return (string.gsub(string.format("%q", x), "\\\n", "\\n"))
 end
 
 -- The differences kept, by case id (its first word), each printed as its label in both
@@ -141,7 +149,28 @@ end
 local function emit(id, result)
 	if filter == nil or string.find(id, filter, 1, true) then
 		local label = KNOWN[string.match(id, "^%S+")]
-		print(id .. " " .. (label or result))
+		if rows then
+			if label == nil then
+				local c = current
+				local f = "nil"
+				if c.fields then
+					f = quote(table.concat(c.fields, ","))
+				end
+				print(
+					string.format(
+						"{ %s, %s, %s, %s, %s, %s },",
+						quote(id),
+						quote(c.kind),
+						quote(c.src),
+						c.probe and quote(c.probe) or "nil",
+						f,
+						quote(result)
+					)
+				)
+			end
+		else
+			print(id .. " " .. (label or result))
+		end
 	end
 end
 
@@ -192,6 +221,7 @@ local function cdef(id, src, probe, fields)
 	if filter ~= nil and not string.find(id, filter, 1, true) then
 		return
 	end
+	current = { kind = "cdef", src = src, probe = probe, fields = fields }
 	local s, u = fresh(src)
 	local ok, e = pcall(ffi.cdef, s)
 	if not ok then
@@ -216,6 +246,7 @@ local function typeof(id, src, fields)
 	if filter ~= nil and not string.find(id, filter, 1, true) then
 		return
 	end
+	current = { kind = "typeof", src = src, fields = fields }
 	local ok, ct = pcall(ffi.typeof, src)
 	if not ok then
 		emit(id, errmsg(ct))
