@@ -365,6 +365,12 @@ const ERRORS: &[(&str, &str)] = &[
         "')' expected near '<eof>'",
     ), // fixed
     ("int f9(const char * ...);", "')' expected near '.'"), // fixed
+    (
+        "struct s10 { char *[3]; };",
+        "'<identifier>' expected near ';'",
+    ), // fixed
+    ("int (void *p);", "'<identifier>' expected near 'void'"), // fixed
+    ("typedef int (", "'<identifier>' expected near '<eof>'"), // fixed
     ("int x = ;", "unexpected symbol near ';'"),
     // As LuaJIT (checked with luajit).
     ("int f(void, int);", "')' expected near ','"),
@@ -379,6 +385,7 @@ const TYPE_ERRORS: &[(&str, &str)] = &[
     ("int x", "'<eof>' expected near 'x'"),
     ("int[", "unexpected symbol near '<eof>'"),
     ("int int", "'<eof>' expected near 'int'"), // fixed
+    ("int *(", "')' expected near '<eof>'"),    // fixed
     ("", "declaration specifier expected near '<eof>'"),
 ];
 

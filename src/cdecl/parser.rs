@@ -1021,6 +1021,10 @@ impl<'s, 'r> Parser<'s, 'r> {
                 decl.name_token = Some(self.pos);
                 self.bump();
             } else if kind == DeclaratorKind::Named && !self.is_punct(":") {
+                // As LuaJIT: a `(` here opens a nested declarator, which names nothing.
+                if self.is_punct("(") {
+                    self.bump();
+                }
                 return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
             }
         } else if self.name_here().is_some() {
@@ -1075,6 +1079,8 @@ impl<'s, 'r> Parser<'s, 'r> {
                 !self.starts_type(next)
             }
             TokKind::Param(i) => matches!(self.params.get(*i), Some(Param::Name(_))),
+            // As LuaJIT: `(` at the end opens a nested declarator (`int (`: `')' expected`).
+            TokKind::Eof => true,
             _ => false,
         }
     }
@@ -1434,7 +1440,9 @@ impl<'s, 'r> Parser<'s, 'r> {
                 let decl = if self.is_punct(":") {
                     Declarator::default()
                 } else {
-                    self.declarator(DeclaratorKind::Named)?
+                    // As LuaJIT: a member's declarator is read whole, then its name
+                    // checked (`char *[3];`: `'<identifier>' expected near ';'`).
+                    self.declarator(DeclaratorKind::Either)?
                 };
                 if decl.name.is_none() && !self.is_punct(":") {
                     return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
