@@ -42,7 +42,7 @@ local REF = "DOC README: T & in a declaration is a pointer"
 local WIDE = "DOC README: constant expressions are 64-bit, as in C"
 local NODECL = "DOC README: a declaration or member without a declarator"
 local INIT = "DOC README: initializers on any declaration, static const without one"
-local LAYOUT = "DOC README: layout as gcc"
+local LAYOUT = "DOC README: zero-width and unnamed bitfields, packed enums lay out as gcc"
 local FLOAT = "DOC README: floating-point literals in constant expressions"
 local ODD = "LEFT: LuaJIT's message for malformed input is incidental"
 local KNOWN = {
@@ -962,5 +962,43 @@ for vi, v in ipairs(valid) do
 		end
 		local s = table.concat(u, " ")
 		cdef("drop." .. vi .. "." .. k .. " " .. s, s)
+	end
+end
+
+---------------------------------------------------------------------------------------
+-- 5. Bitfields of every width for each integer type, `#pragma pack(n)` over mixed members.
+
+for _, t in ipairs({ "char", "unsigned char", "short", "unsigned short", "int", "unsigned", "bool" }) do
+	for w = 0, 33 do
+		local id = "bfw." .. string.gsub(t, " ", "_") .. "." .. w
+		cdef(
+			id,
+			"struct @ { char c; " .. t .. " a:" .. w .. "; char d; };",
+			"struct @",
+			{ "c", "d" }
+		)
+		-- README "Zero-width and unnamed bitfields": an unnamed one does not align the
+		-- struct in gcc (and here); it does in LuaJIT
+		local bits = ({ short = 16, ["unsigned short"] = 16, int = 32, unsigned = 32 })[t]
+		if bits and w <= bits then
+			KNOWN["bfu." .. id] = LAYOUT
+		end
+		cdef(
+			"bfu." .. id,
+			"struct @ { char c; " .. t .. " :" .. w .. "; char d; };",
+			"struct @",
+			{ "c", "d" }
+		)
+	end
+end
+for _, n in ipairs({ "1", "2", "4", "8", "16", "", "push, 1", "push, 2", "push, 4" }) do
+	for _, m in ipairs({
+		"char c; int i;",
+		"char c; double d;",
+		"short s; char c; long long l;",
+		"char c; int a:3; int b:30;",
+	}) do
+		local id = "pack." .. n .. "." .. m
+		cdef(id, "#pragma pack(" .. n .. ")\nstruct @ { " .. m .. " };\n#pragma pack()", "struct @")
 	end
 end
