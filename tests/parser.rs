@@ -314,7 +314,9 @@ const ERRORS: &[(&str, &str)] = &[
     ("enum { C = 1 / 0 };", "invalid value"),
     ("enum { C = 1 % 0 };", "invalid value"),
     ("int x(int;", "')' expected near ';'"),
-    ("int @;", "unexpected symbol near '@'"),
+    ("int @;", "'<identifier>' expected near '@'"), // fixed
+    ("int x; @", "declaration specifier expected near '@'"), // fixed
+    ("int a[3 @ 4];", "']' expected near '@'"),     // fixed
     ("int 0x1g;", "malformed number near '0x1g'"),
     ("int a[$];", "wrong number of type parameters"),
     ("int [3] x;", "'<identifier>' expected near '['"),
@@ -371,6 +373,14 @@ const ERRORS: &[(&str, &str)] = &[
     ), // fixed
     ("int (void *p);", "'<identifier>' expected near 'void'"), // fixed
     ("typedef int (", "'<identifier>' expected near '<eof>'"), // fixed
+    ("register int r1;", "bad storage class near 'register'"), // fixed
+    ("auto int r2;", "bad storage class near 'auto'"), // fixed
+    ("int r3(auto int x);", "bad storage class near 'auto'"), // fixed
+    ("int r4(static int x);", "bad storage class near 'static'"), // fixed
+    (
+        "struct r5 { const typedef int m; };",
+        "bad storage class near 'typedef'",
+    ), // fixed
     ("int x = ;", "unexpected symbol near ';'"),
     // As LuaJIT (checked with luajit).
     ("int f(void, int);", "')' expected near ','"),
@@ -386,6 +396,7 @@ const TYPE_ERRORS: &[(&str, &str)] = &[
     ("int[", "unexpected symbol near '<eof>'"),
     ("int int", "'<eof>' expected near 'int'"), // fixed
     ("int *(", "')' expected near '<eof>'"),    // fixed
+    ("register int", "bad storage class near 'register'"), // fixed
     ("", "declaration specifier expected near '<eof>'"),
 ];
 

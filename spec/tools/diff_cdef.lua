@@ -52,9 +52,6 @@ local KNOWN = {
 	["spec2.unsigned___int128"] = EXT,
 	["typeof.80.__int128"] = EXT,
 	["typeof.81.char16_t"] = EXT,
-	["spec2.register_int"] = EXT,
-	["spec2.auto_int"] = EXT,
-	["v.register"] = EXT,
 	["v.thread"] = EXT,
 	["f.noreturn"] = EXT,
 	["decl.49.@[_Alignof(long"] = EXT,
@@ -123,7 +120,6 @@ local KNOWN = {
 	["drop.5.6"] = ODD,
 	["drop.8.8"] = ODD,
 	["swap.8.8"] = ODD,
-	["t.backslash"] = ODD,
 }
 -- the same declarators with `char`, the same specifiers in `ffi.typeof`
 local more = {}
@@ -404,7 +400,7 @@ for _, spec in ipairs({
 	'int __asm__("x")',
 	"struct {int a;}",
 	"union {int a; char b;}",
-	"enum {Q_A}",
+	"enum {@_A}",
 	"unknown_t",
 	"int unknown_t",
 }) do
@@ -1000,5 +996,48 @@ for _, n in ipairs({ "1", "2", "4", "8", "16", "", "push, 1", "push, 2", "push, 
 	}) do
 		local id = "pack." .. n .. "." .. m
 		cdef(id, "#pragma pack(" .. n .. ")\nstruct @ { " .. m .. " };\n#pragma pack()", "struct @")
+	end
+end
+
+---------------------------------------------------------------------------------------
+-- 6. Qualifiers at each pointer level; storage classes at each position.
+
+local quals = { "", "const ", "volatile ", "const volatile ", "__restrict " }
+for a = 1, #quals do
+	for b = 1, #quals do
+		for c = 1, #quals do
+			local t = quals[a] .. "int *" .. quals[b] .. "*" .. quals[c]
+			typeof("qual." .. a .. b .. c, t)
+			cdef("qualdecl." .. a .. b .. c, "typedef " .. t .. "@;", "@")
+		end
+	end
+end
+for _, sc in ipairs({ "typedef", "static", "extern", "inline", "register", "auto", "__extension__" }) do
+	local ws = { "const", "unsigned", "long", "int" }
+	for pos = 1, #ws + 1 do
+		local t = {}
+		for i = 1, #ws + 1 do
+			if i == pos then
+				t[#t + 1] = sc
+			end
+			if ws[i] then
+				t[#t + 1] = ws[i]
+			end
+		end
+		local src = table.concat(t, " ") .. " @;"
+		if sc == "static" then
+			-- README "some it refuses are accepted": a `static const` without initializer,
+			-- 64-bit `static const`, other `static` members (skipped)
+			KNOWN["storage." .. sc .. "." .. pos] = INIT
+			KNOWN["storage_in_struct." .. sc .. "." .. pos] = INIT
+		end
+		local probe = sc == "typedef" and "@" or nil
+		cdef("storage." .. sc .. "." .. pos, src, probe)
+		cdef(
+			"storage_in_struct." .. sc .. "." .. pos,
+			"struct @ { " .. table.concat(t, " ") .. " m; };",
+			"struct @"
+		)
+		typeof("storage_typeof." .. sc .. "." .. pos, table.concat(t, " "))
 	end
 end

@@ -56,6 +56,9 @@ pub enum TokKind {
     /// The n-th `$` of the source.
     Param(usize),
     Pragma(PackOp),
+    /// Any other character (`@`, `\`): as LuaJIT, a token of its own, which the
+    /// parser reports where it does not fit (`int @;`: `'<identifier>' expected`).
+    Other,
     Eof,
 }
 
@@ -252,8 +255,8 @@ impl<'s> Lexer<'s> {
             self.pos += 1;
             TokKind::Punct(&SINGLE_PUNCTUATORS[i..i + 1])
         } else {
-            let near: String = rest.chars().take(1).collect();
-            return Err(self.err(ParseMessage::UnexpectedSymbol, &near));
+            self.pos += c.len_utf8();
+            TokKind::Other
         };
         Ok(Token {
             kind,

@@ -18,6 +18,19 @@ pub enum Mode {
 }
 
 /// What a declarator may contain.
+/// Where declaration specifiers are read: which storage classes may appear there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SpecAt {
+    /// A top-level declaration: `typedef`, `extern`, `static`, `__thread`.
+    Top,
+    /// A struct or union member: `static` (a `static const` member).
+    Member,
+    /// A parameter: `register`.
+    Param,
+    /// A type name (`ffi.typeof`, casts, `sizeof`, an enum's fixed type): none.
+    TypeName,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DeclaratorKind {
     /// Must name something (top-level declarations, members).
@@ -386,7 +399,7 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// A type name: specifiers and an abstract declarator.
     pub(super) fn type_name(&mut self) -> PResult<CTypeId> {
-        let spec = self.decl_spec(false)?;
+        let spec = self.decl_spec(SpecAt::TypeName)?;
         let decl = self.declarator(DeclaratorKind::Abstract)?;
         let ty = self.build_type(&spec, &decl)?;
         // `int __attribute__((aligned(8)))` keeps its alignment, as in a typedef.
@@ -455,7 +468,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             self.static_assert()?;
             return self.expect(";");
         }
-        let spec = self.decl_spec(true)?;
+        let spec = self.decl_spec(SpecAt::Top)?;
         if self.accept(";") || (single && self.tok().kind == TokKind::Eof) {
             return Ok(());
         }
@@ -558,7 +571,7 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// Specifiers and qualifiers up to the declarator. `allow_storage`: storage classes
     /// are legal here (declarations, members for `static const`).
-    fn decl_spec(&mut self, allow_storage: bool) -> PResult<DeclSpec> {
+    fn decl_spec(&mut self, at: SpecAt) -> PResult<DeclSpec> {
         let start_line = self.line();
         let mut storage = Storage::default();
         let mut attrs = Attrs::default();
@@ -613,7 +626,15 @@ impl<'s, 'r> Parser<'s, 'r> {
             match text {
                 "typedef" | "extern" | "static" | "auto" | "register" | "_Thread_local"
                 | "__thread" => {
-                    if !allow_storage && text != "register" {
+                    // As LuaJIT: any other storage class is an error at its keyword
+                    // (`register` and `auto` outside parameters among them).
+                    let allowed = match at {
+                        SpecAt::Top => !matches!(text, "auto" | "register"),
+                        SpecAt::Member => text == "static",
+                        SpecAt::Param => text == "register",
+                        SpecAt::TypeName => false,
+                    };
+                    if !allowed {
                         return Err(self.err_here(ParseMessage::BadStorageClass));
                     }
                     match text {
@@ -1154,7 +1175,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                     variadic = true;
                     break;
                 }
-                let spec = self.decl_spec(true)?;
+                let spec = self.decl_spec(SpecAt::Param)?;
                 let decl = self.declarator(DeclaratorKind::Either)?;
                 if params.is_empty()
                     && decl.layers.is_empty()
@@ -1407,10 +1428,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                 self.expect(";")?;
                 continue;
             }
-            let spec = self.decl_spec(true)?;
-            if spec.storage.is_typedef || spec.storage.is_extern {
-                return Err(self.err_here(ParseMessage::BadStorageClass));
-            }
+            let spec = self.decl_spec(SpecAt::Member)?;
             if self.accept(";") {
                 if spec.anonymous_record {
                     // A transparent anonymous struct/union member (C11).
@@ -1524,7 +1542,7 @@ impl<'s, 'r> Parser<'s, 'r> {
         let next = self.peek_at(1).clone();
         if self.is_punct(":") && self.starts_type(&next) {
             self.bump();
-            let spec = self.decl_spec(false)?;
+            let spec = self.decl_spec(SpecAt::TypeName)?;
             let id = self.reg.unqualified(spec.base);
             if !matches!(
                 self.reg.get(id).kind,
