@@ -114,9 +114,6 @@ local KNOWN = {
 	["drop.5.2"] = INIT,
 	["drop.5.5"] = INIT,
 	["swap.5.5"] = INIT,
-	["swap.2.6"] = ODD,
-	["swap.2.7"] = ODD,
-	["drop.2.7"] = ODD,
 	["drop.5.6"] = ODD,
 	["drop.8.8"] = ODD,
 	["swap.8.8"] = ODD,
@@ -590,6 +587,9 @@ for i, t in ipairs({
 	"complex float *",
 	"__int128",
 	"char16_t",
+	"int (*)(void) const",
+	"int (*)[2] const",
+	"int * const volatile",
 }) do
 	typeof("typeof." .. i .. "." .. t, t)
 end
@@ -862,6 +862,14 @@ local records = {
 	{ "v.keyword_name", "int int;", "int" },
 	{ "v.struct_name", "int struct;", "int" },
 	{ "v.num_name", "int 3x;", "int" },
+	-- qualifiers after a declarator (LuaJIT reads and ignores them)
+	{ "q.after_name", "typedef int @ const;", "@" },
+	{ "q.after_ptr", "typedef int *@ volatile;", "@" },
+	{ "q.after_array", "typedef int @[2] const;", "@" },
+	{ "q.after_fn", "typedef int (*@)(void) const;", "@" },
+	{ "q.after_nested", "typedef int (*@ const)[3];", "@" },
+	{ "q.after_member", "struct @ { int a const; char b; };", "struct @", { "b" } },
+	{ "q.after_proto", "int @(void) const;", "int (*)()" },
 	-- top level oddities
 	{ "t.empty", "", "int" },
 	{ "t.semicolons", ";;;", "int" },

@@ -985,8 +985,23 @@ impl<'s, 'r> Parser<'s, 'r> {
     fn declarator(&mut self, kind: DeclaratorKind) -> PResult<Declarator> {
         let mut decl = Declarator::default();
         self.declarator_into(kind, &mut decl)?;
-        self.trailing_attributes(&mut decl.attrs)?;
+        self.declarator_tail(&mut decl.attrs)?;
         Ok(decl)
+    }
+
+    /// After a declarator: attributes, and qualifiers, which LuaJIT reads and ignores
+    /// (`int x const;`, `int (*f)(void) const`).
+    fn declarator_tail(&mut self, attrs: &mut Attrs) -> PResult<()> {
+        loop {
+            self.trailing_attributes(attrs)?;
+            match self.ident() {
+                Some(
+                    "const" | "__const" | "__const__" | "volatile" | "__volatile" | "__volatile__"
+                    | "restrict" | "__restrict" | "__restrict__",
+                ) => self.bump(),
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// Parses one (possibly nested) declarator, appending its layers in application
@@ -1033,7 +1048,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             self.bump();
             let mut nested = Declarator::default();
             self.declarator_into(kind, &mut nested)?;
-            self.trailing_attributes(&mut nested.attrs)?;
+            self.declarator_tail(&mut nested.attrs)?;
             self.expect(")")?;
             inner = Some(nested);
         } else if kind != DeclaratorKind::Abstract {
