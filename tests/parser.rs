@@ -538,6 +538,10 @@ fn accepted_syntax() {
         "int x_nul;\0 not read",
         // qualifiers after a declarator, read and ignored (fixed)
         "int x_q1 const; int (*x_q2)(void) const; typedef int x_q3[2] volatile;",
+        // an asm label among the specifiers (fixed)
+        "typedef int __asm__(\"x\") asm_t;",
+        // vector modes, unknown modes ignored (fixed)
+        "typedef int __attribute__((mode(V4SI))) m_v4si; typedef int __attribute__((mode(XX))) m_xx;",
     ];
     for src in accepted.iter().chain(as_luajit.iter()) {
         let mut reg = Registry::new();

@@ -689,6 +689,11 @@ impl<'s, 'r> Parser<'s, 'r> {
                     self.attributes(&mut attrs)?;
                     continue;
                 }
+                // As LuaJIT: an asm label among the specifiers is read and ignored.
+                "__asm__" | "__asm" => {
+                    self.asm_label(&mut Attrs::default())?;
+                    continue;
+                }
                 "__typeof__" | "__typeof" | "typeof" => {
                     if base.is_some() {
                         return Err(self.err_here(ParseMessage::InvalidCType));
@@ -910,16 +915,40 @@ impl<'s, 'r> Parser<'s, 'r> {
                 self.expect("(")?;
                 let mode = self.ident().unwrap_or("");
                 let mode = mode.trim_start_matches("__").trim_end_matches("__");
-                attrs.mode = Some(match mode {
-                    "QI" | "byte" => (false, 1),
-                    "HI" => (false, 2),
-                    "SI" => (false, 4),
-                    "DI" | "word" | "pointer" => (false, 8),
-                    "TI" => (false, 16),
-                    "SF" => (true, 4),
-                    "DF" => (true, 8),
-                    _ => return Err(self.err_here(ParseMessage::InvalidValue)),
-                });
+                // A vector mode, `V4SI`: that many elements of the scalar mode.
+                let (count, scalar) = match mode.strip_prefix('V') {
+                    Some(rest) => {
+                        let digits = rest.len()
+                            - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                        match rest[..digits].parse::<u32>() {
+                            Ok(n) if n.is_power_of_two() => (Some(n), &rest[digits..]),
+                            Ok(_) => return Err(self.err_here(ParseMessage::InvalidValue)),
+                            Err(_) => (None, mode),
+                        }
+                    }
+                    None => (None, mode),
+                };
+                let scalar = match scalar {
+                    "QI" | "byte" => Some((false, 1)),
+                    "HI" => Some((false, 2)),
+                    "SI" => Some((false, 4)),
+                    "DI" | "word" | "pointer" => Some((false, 8)),
+                    "TI" => Some((false, 16)),
+                    "SF" => Some((true, 4)),
+                    "DF" => Some((true, 8)),
+                    // As LuaJIT: an unknown mode is ignored.
+                    _ => None,
+                };
+                if let Some(m) = scalar {
+                    attrs.mode = Some(m);
+                    if let Some(n) = count {
+                        let size = n * m.1;
+                        if size > MAX_ALIGN {
+                            return Err(self.err_here(ParseMessage::InvalidValue));
+                        }
+                        attrs.vector_size = Some(size);
+                    }
+                }
                 self.bump();
                 self.expect(")")?;
             }
