@@ -371,6 +371,7 @@ const ERRORS: &[(&str, &str)] = &[
         "struct s10 { char *[3]; };",
         "'<identifier>' expected near ';'",
     ), // fixed
+    ("struct s11 { enum e11 = 1; };", "';' expected near '='"), // fixed
     ("int (void *p);", "'<identifier>' expected near 'void'"), // fixed
     ("typedef int (", "'<identifier>' expected near '<eof>'"), // fixed
     ("register int r1;", "bad storage class near 'register'"), // fixed

@@ -63,8 +63,6 @@ local KNOWN = {
 	["s.hash_define"] = EXT,
 	["t.static_assert"] = EXT,
 	["f.void_named"] = LOOSE,
-	["drop.7.5"] = LOOSE,
-	["swap.7.5"] = LOOSE,
 	["decl.37.(&@)"] = REF,
 	["decl.38.&@"] = REF,
 	["typeof.20.int"] = REF,
@@ -82,21 +80,6 @@ local KNOWN = {
 	["bf.zero"] = LAYOUT,
 	["e.packed"] = LAYOUT,
 	["t.bare_int"] = NODECL,
-	["trunc.2.2"] = NODECL,
-	["trunc.4.9"] = NODECL,
-	["trunc.5.3"] = NODECL,
-	["trunc.7.1"] = NODECL,
-	["trunc.8.2"] = NODECL,
-	["trunc.8.3"] = NODECL,
-	["trunc.8.4"] = NODECL,
-	["drop.1.5"] = NODECL,
-	["swap.1.5"] = NODECL,
-	["drop.4.7"] = NODECL,
-	["swap.4.7"] = NODECL,
-	["drop.4.13"] = NODECL,
-	["swap.4.13"] = NODECL,
-	["drop.9.5"] = NODECL,
-	["swap.9.5"] = NODECL,
 	["v.static_const_nonconst"] = INIT,
 	["v.const_noinit"] = INIT,
 	["v.const_float"] = INIT,
@@ -107,6 +90,7 @@ local KNOWN = {
 	["v.init"] = INIT,
 	["v.typedef_init"] = INIT,
 	["trunc.5.4"] = INIT,
+	["drop.3.3"] = INIT,
 	["drop.5.1"] = INIT,
 	["drop.5.2"] = INIT,
 	["drop.5.5"] = INIT,
@@ -903,7 +887,13 @@ local function tokens(src)
 		if string.find(c, "%s") then
 			i = i + 1
 		else
-			local s, e = string.find(src, "^[%a_][%w_]*", i)
+			local s, e = string.find(src, "^[@%a_][%w_]*", i)
+			if not s then
+				s, e = string.find(src, "^'[^']*'", i)
+			end
+			if not s then
+				s, e = string.find(src, "^[<>][<>]", i)
+			end
 			if not s then
 				s, e = string.find(src, "^%d+", i)
 			end
@@ -930,12 +920,39 @@ local valid = {
 	"int @(void *p, size_t n);",
 	"typedef unsigned long long @[4][2];",
 	"struct @ { int n; int d[]; } __attribute__((aligned(8)));",
+	"typedef void (*@[2])(int, double *);",
+	"struct @ { union { int i; float f; } u; enum { @_X = 'a' } e; };",
+	"typedef const volatile unsigned short @;",
+	"extern int (*@(int))[sizeof(long) > 4 ? 2 : 1];",
+	"struct __declspec(align(8)) @ { char c : 3, : 0, d : 2; };",
+	"typedef struct { int a[1 << 2]; long b; } @, *@_p;",
+	"int @(int (*cb)(void *, int), void *ud, ...);",
 }
+-- The kept differences among the variants, recognized by their text.
+local SPECWORD =
+	{ int = true, char = true, void = true, double = true, float = true, unsigned = true }
+SPECWORD.short, SPECWORD.long, SPECWORD.volatile, SPECWORD.const = true, true, true, true
+local function malformed(id, s)
+	local last = string.match(s, "([%w_]+)%s*$")
+	local bare = false
+	for w in string.gmatch(s, "([%w_]+)%s*;") do
+		bare = bare or SPECWORD[w] == true
+	end
+	if SPECWORD[last] or bare or string.find(s, "}%s*$") then
+		-- a declaration or member cut before its declarator
+		KNOWN[id] = NODECL
+	elseif string.find(s, "void [%a_]") or string.find(s, ", void%s*$") then
+		-- a named `void` parameter, or `void` beside others
+		KNOWN[id] = LOOSE
+	end
+	cdef(id .. " " .. s, s)
+end
+
 for vi, v in ipairs(valid) do
 	local t = tokens(v)
 	for k = 1, #t - 1 do
 		local s = table.concat(t, " ", 1, k)
-		cdef("trunc." .. vi .. "." .. k .. " " .. s, s)
+		malformed("trunc." .. vi .. "." .. k, s)
 	end
 	for k = 1, #t - 1 do
 		local u = {}
@@ -944,7 +961,7 @@ for vi, v in ipairs(valid) do
 		end
 		u[k], u[k + 1] = u[k + 1], u[k]
 		local s = table.concat(u, " ")
-		cdef("swap." .. vi .. "." .. k .. " " .. s, s)
+		malformed("swap." .. vi .. "." .. k, s)
 	end
 	for k = 1, #t do
 		if t[k] == ";" then
@@ -955,7 +972,7 @@ for vi, v in ipairs(valid) do
 				end
 			end
 			local s = table.concat(u, " ")
-			cdef("nosemi." .. vi .. "." .. k .. " " .. s, s)
+			malformed("nosemi." .. vi .. "." .. k, s)
 		end
 	end
 	for k = 1, #t do
@@ -966,7 +983,7 @@ for vi, v in ipairs(valid) do
 			end
 		end
 		local s = table.concat(u, " ")
-		cdef("drop." .. vi .. "." .. k .. " " .. s, s)
+		malformed("drop." .. vi .. "." .. k, s)
 	end
 end
 

@@ -1507,7 +1507,15 @@ impl<'s, 'r> Parser<'s, 'r> {
                     self.declarator(DeclaratorKind::Either)?
                 };
                 if decl.name.is_none() && !self.is_punct(":") {
-                    return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+                    // As LuaJIT: a struct, union or enum alone ends the member there.
+                    let base = self.reg.unqualified(spec.base);
+                    let tagged = decl.layers.is_empty()
+                        && matches!(
+                            self.reg.get(base).kind,
+                            CTypeKind::Record(_) | CTypeKind::Enum(_)
+                        );
+                    let want = if tagged { ";" } else { "<identifier>" };
+                    return Err(self.err_here(ParseMessage::Expected(want.into())));
                 }
                 let ty = self.build_type(&spec, &decl)?;
                 let mut bit_width = None;
