@@ -2,18 +2,28 @@
 -- luau-ffi against LuaJIT 2.1 (`luajit -joff`), the oracle. The companion of
 -- spec/tools/diff_matrix.lua and spec/tools/diff_types.lua, built the same way: one
 -- script, run unchanged by both VMs, prints one line per case, `<case id> <result>`:
--- `ok` plus `sz:<sizeof> al:<alignof> t:<tostring of the type>` (and `off:` for the
--- fields probed) of what the case declared, or `ERR <message>`. Every case declares
--- fresh names (`Q_<n>`, masked to `Q` in the output), so cases do not interact.
+-- `ok` plus `sz:<sizeof> al:<alignof> t:<tostring of the type>` (and `<field>@<offset>`
+-- for the fields probed) of what the case declared, or `ERR <message>`. Every case
+-- declares fresh names (`Q_<n>`, masked to `Q` in the output), so cases do not interact.
+-- Sections: 1. specifiers in all orders (up to three words) and a list of spellings;
+-- 2. declarators and type strings; 3. structs, unions, enums, bitfields, packing,
+-- functions, variables and constants, top-level oddities; 4. valid declarations cut at
+-- each token, with adjacent tokens swapped, a `;` or any one token dropped; 5. bitfields
+-- of every width, `#pragma pack(n)`; 6. qualifiers at each pointer level, storage classes
+-- at each position.
 --
 -- Regenerate and diff (from the repository root, after `make` or the cargo build):
 --   export LUAU_CPATH="$PWD/dist/?.so"
 --   luajit -joff spec/tools/diff_cdef.lua > /tmp/cdef.luajit
 --   dist/luau-ffi spec/tools/diff_cdef.lua > /tmp/cdef.luau
 --   diff /tmp/cdef.luajit /tmp/cdef.luau
--- The documented differences (README, "Differences from LuaJIT") are normalized here,
--- each where it applies, with the entry named.
--- Optional argument: a Lua pattern; only the cases whose id matches it run.
+-- The two outputs are identical. The differences kept (the table KNOWN below) print a
+-- label instead of their result in both: `DOC README: ...` names the entry of "Differences
+-- from LuaJIT" that covers the case, `LEFT: ...` an incidental LuaJIT message left alone.
+-- Arguments: a plain substring (or ""), only the cases whose id contains it run; then
+-- `raw` (print the kept differences' results, not their labels) or `rows` (print each
+-- case as a data row of spec/cdata/conformance_cdef.spec.luau; run under LuaJIT, this
+-- gives LuaJIT's answers).
 --
 -- Written in the subset of Lua 5.1 that Luau also parses.
 
