@@ -372,6 +372,8 @@ const ERRORS: &[(&str, &str)] = &[
         "'<identifier>' expected near ';'",
     ), // fixed
     ("struct s11 { enum e11 = 1; };", "';' expected near '='"), // fixed
+    ("int f12[1.5];", "'<identifier>' expected near '5'"), // fixed
+    ("int f13[1e1];", "malformed number near '1e1'"), // fixed
     ("int (void *p);", "'<identifier>' expected near 'void'"), // fixed
     ("typedef int (", "'<identifier>' expected near '<eof>'"), // fixed
     ("register int r1;", "bad storage class near 'register'"), // fixed
