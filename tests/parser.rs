@@ -541,6 +541,8 @@ fn accepted_syntax() {
         "int x_nul;\0 not read",
         // qualifiers after a declarator, read and ignored (fixed)
         "int x_q1 const; int (*x_q2)(void) const; typedef int x_q3[2] volatile;",
+        // non-ASCII characters in identifiers (fixed)
+        "int café; struct ñs { int ü; };",
         // an asm label among the specifiers (fixed)
         "typedef int __asm__(\"x\") asm_t;",
         // vector modes, unknown modes ignored (fixed)

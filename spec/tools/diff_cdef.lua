@@ -874,6 +874,8 @@ local records = {
 	{ "t.at", "int @;\n@@;", "int" },
 	{ "t.backslash", "int @; \\", "int" },
 	{ "t.static_assert", '_Static_assert(1, "x");', "int" },
+	{ "t.non_ascii", "struct @ { int caf\195\169; char \195\177; };", "struct @" },
+	{ "t.non_ascii_name", "typedef int @_\195\169;", "@_\195\169" },
 	{ "t.nul", "int @;\0 garbage", "int" },
 }
 for _, r in ipairs(records) do

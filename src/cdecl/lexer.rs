@@ -78,8 +78,9 @@ const PUNCTUATORS: [&str; 38] = [
 ];
 const SINGLE_PUNCTUATORS: &str = "+-~!/%^|.";
 
+/// As LuaJIT, any non-ASCII character is part of an identifier (`int café;`).
 fn identifier(input: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_')(input)
+    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())(input)
 }
 
 fn number_body(input: &str) -> IResult<&str, &str> {
@@ -227,7 +228,7 @@ impl<'s> Lexer<'s> {
                 line,
             });
         };
-        let kind = if c.is_ascii_alphabetic() || c == '_' {
+        let kind = if c.is_ascii_alphabetic() || c == '_' || !c.is_ascii() {
             let (_, ident) =
                 identifier(rest).map_err(|_| self.err(ParseMessage::UnexpectedSymbol, "?"))?;
             // Wide and unicode literals: L"x", u8"x", L'x' …
