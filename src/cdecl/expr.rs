@@ -358,9 +358,38 @@ impl Parser<'_, '_> {
             }
             TokKind::Punct("(") => {
                 self.bump();
-                let v = self.const_expr()?;
+                // The comma operator, in parentheses (as LuaJIT): the last value.
+                let mut v = self.const_expr()?;
+                while self.accept(",") {
+                    v = self.const_expr()?;
+                }
                 self.expect(")")?;
                 return Ok(v);
+            }
+            // As LuaJIT: a string is no constant.
+            TokKind::Str(_) => return Err(self.err_plain(ParseMessage::InvalidValue)),
+            // LuaJIT's C lexer has no floating-point numbers: `1.5` is `1`, `.`, `5`
+            // (a `.` wants a field name: `'<identifier>' expected near '5'`), `1e1` a
+            // malformed number. Its messages, for the same input.
+            TokKind::Float => {
+                let text = self.text();
+                let line = self.line();
+                return Err(match text.find('.') {
+                    None => Error::parse_near(ParseMessage::MalformedNumber, text, line),
+                    Some(0) => Error::parse_near(ParseMessage::UnexpectedSymbol, ".", line),
+                    Some(i) => {
+                        let rest = &text[i + 1..];
+                        let end = rest
+                            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                            .unwrap_or(rest.len());
+                        let near = if end == 0 {
+                            self.text_of(self.peek_at(1))
+                        } else {
+                            &rest[..end]
+                        };
+                        Error::parse_near(ParseMessage::Expected("<identifier>".into()), near, line)
+                    }
+                });
             }
             _ => return Err(self.err_here(ParseMessage::UnexpectedSymbol)),
         };

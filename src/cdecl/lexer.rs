@@ -56,6 +56,9 @@ pub enum TokKind {
     /// The n-th `$` of the source.
     Param(usize),
     Pragma(PackOp),
+    /// Any other character (`@`, `\`): as LuaJIT, a token of its own, which the
+    /// parser reports where it does not fit (`int @;`: `'<identifier>' expected`).
+    Other,
     Eof,
 }
 
@@ -75,8 +78,9 @@ const PUNCTUATORS: [&str; 38] = [
 ];
 const SINGLE_PUNCTUATORS: &str = "+-~!/%^|.";
 
+/// As LuaJIT, any non-ASCII character is part of an identifier (`int café;`).
 fn identifier(input: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_')(input)
+    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())(input)
 }
 
 fn number_body(input: &str) -> IResult<&str, &str> {
@@ -141,7 +145,8 @@ impl<'s> Lexer<'s> {
                     self.pos += 2;
                     loop {
                         if self.pos >= bytes.len() {
-                            return Err(self.err(ParseMessage::Expected("*/".into()), "<eof>"));
+                            // As LuaJIT: a comment left open runs to the end.
+                            break;
                         }
                         if bytes[self.pos] == b'*' && bytes.get(self.pos + 1) == Some(&b'/') {
                             self.pos += 2;
@@ -214,7 +219,8 @@ impl<'s> Lexer<'s> {
         let start = self.pos;
         let line = self.line;
         let rest = self.rest();
-        let Some(c) = rest.chars().next() else {
+        // As LuaJIT, which reads the source as a C string, a NUL ends it.
+        let Some(c) = rest.chars().next().filter(|&c| c != '\0') else {
             return Ok(Token {
                 kind: TokKind::Eof,
                 start: start as u32,
@@ -222,7 +228,7 @@ impl<'s> Lexer<'s> {
                 line,
             });
         };
-        let kind = if c.is_ascii_alphabetic() || c == '_' {
+        let kind = if c.is_ascii_alphabetic() || c == '_' || !c.is_ascii() {
             let (_, ident) =
                 identifier(rest).map_err(|_| self.err(ParseMessage::UnexpectedSymbol, "?"))?;
             // Wide and unicode literals: L"x", u8"x", L'x' …
@@ -250,8 +256,8 @@ impl<'s> Lexer<'s> {
             self.pos += 1;
             TokKind::Punct(&SINGLE_PUNCTUATORS[i..i + 1])
         } else {
-            let near: String = rest.chars().take(1).collect();
-            return Err(self.err(ParseMessage::UnexpectedSymbol, &near));
+            self.pos += c.len_utf8();
+            TokKind::Other
         };
         Ok(Token {
             kind,

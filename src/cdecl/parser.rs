@@ -18,6 +18,19 @@ pub enum Mode {
 }
 
 /// What a declarator may contain.
+/// Where declaration specifiers are read: which storage classes may appear there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SpecAt {
+    /// A top-level declaration: `typedef`, `extern`, `static`, `__thread`.
+    Top,
+    /// A struct or union member: `static` (a `static const` member).
+    Member,
+    /// A parameter: `register`.
+    Param,
+    /// A type name (`ffi.typeof`, casts, `sizeof`, an enum's fixed type): none.
+    TypeName,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DeclaratorKind {
     /// Must name something (top-level declarations, members).
@@ -249,6 +262,8 @@ impl<'s, 'r> Parser<'s, 'r> {
         let text = &self.src[t.start as usize..t.end as usize];
         match t.kind {
             TokKind::Eof => "<eof>",
+            // As LuaJIT, which names `...` by its first character.
+            TokKind::Punct("...") => ".",
             // As LuaJIT, a string or character literal is named by its body, unquoted.
             TokKind::Str(_) | TokKind::Char(_) => {
                 let body = text.trim_start_matches(|c| c != '"' && c != '\'');
@@ -384,7 +399,7 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// A type name: specifiers and an abstract declarator.
     pub(super) fn type_name(&mut self) -> PResult<CTypeId> {
-        let spec = self.decl_spec(false)?;
+        let spec = self.decl_spec(SpecAt::TypeName)?;
         let decl = self.declarator(DeclaratorKind::Abstract)?;
         let ty = self.build_type(&spec, &decl)?;
         // `int __attribute__((aligned(8)))` keeps its alignment, as in a typedef.
@@ -453,7 +468,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             self.static_assert()?;
             return self.expect(";");
         }
-        let spec = self.decl_spec(true)?;
+        let spec = self.decl_spec(SpecAt::Top)?;
         if self.accept(";") || (single && self.tok().kind == TokKind::Eof) {
             return Ok(());
         }
@@ -556,7 +571,7 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// Specifiers and qualifiers up to the declarator. `allow_storage`: storage classes
     /// are legal here (declarations, members for `static const`).
-    fn decl_spec(&mut self, allow_storage: bool) -> PResult<DeclSpec> {
+    fn decl_spec(&mut self, at: SpecAt) -> PResult<DeclSpec> {
         let start_line = self.line();
         let mut storage = Storage::default();
         let mut attrs = Attrs::default();
@@ -586,10 +601,40 @@ impl<'s, 'r> Parser<'s, 'r> {
                 _ => break,
             }
             let text = self.text();
+            // As LuaJIT: after a base type (`int`, `char`, `float`, `double`, `void`,
+            // `bool`, a struct, union, enum or typedef name) another one, or after a
+            // tagged or typedef name a modifier, ends the specifiers: a declarator follows
+            // (`int int;`: `'<identifier>' expected near 'int'`).
+            let base_word = matches!(
+                text,
+                "void" | "char" | "int" | "float" | "double" | "_Bool" | "bool"
+            );
+            let modifier = matches!(
+                text,
+                "short" | "long" | "signed" | "__signed" | "__signed__" | "unsigned"
+            );
+            let base_seen = base.is_some()
+                || [K_VOID, K_CHAR, K_INT, K_FLOAT, K_DOUBLE, K_BOOL]
+                    .iter()
+                    .any(|&k| counts[k] > 0);
+            if (base_word && base_seen)
+                || (modifier && base.is_some())
+                || (matches!(text, "struct" | "union" | "enum") && base_seen)
+            {
+                break;
+            }
             match text {
                 "typedef" | "extern" | "static" | "auto" | "register" | "_Thread_local"
                 | "__thread" => {
-                    if !allow_storage && text != "register" {
+                    // As LuaJIT: any other storage class is an error at its keyword
+                    // (`register` and `auto` outside parameters among them).
+                    let allowed = match at {
+                        SpecAt::Top => !matches!(text, "auto" | "register"),
+                        SpecAt::Member => text == "static",
+                        SpecAt::Param => text == "register",
+                        SpecAt::TypeName => false,
+                    };
+                    if !allowed {
                         return Err(self.err_here(ParseMessage::BadStorageClass));
                     }
                     match text {
@@ -642,6 +687,11 @@ impl<'s, 'r> Parser<'s, 'r> {
                 }
                 "__attribute__" | "__attribute" | "__declspec" => {
                     self.attributes(&mut attrs)?;
+                    continue;
+                }
+                // As LuaJIT: an asm label among the specifiers is read and ignored.
+                "__asm__" | "__asm" => {
+                    self.asm_label(&mut Attrs::default())?;
                     continue;
                 }
                 "__typeof__" | "__typeof" | "typeof" => {
@@ -846,7 +896,8 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     fn attribute(&mut self, attrs: &mut Attrs) -> PResult<()> {
         let Some(name) = self.ident() else {
-            return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            // As LuaJIT: anything but a name ends the attribute list.
+            return Err(self.err_here(ParseMessage::Expected(")".into())));
         };
         self.bump();
         let bare = name.trim_start_matches("__").trim_end_matches("__");
@@ -864,16 +915,40 @@ impl<'s, 'r> Parser<'s, 'r> {
                 self.expect("(")?;
                 let mode = self.ident().unwrap_or("");
                 let mode = mode.trim_start_matches("__").trim_end_matches("__");
-                attrs.mode = Some(match mode {
-                    "QI" | "byte" => (false, 1),
-                    "HI" => (false, 2),
-                    "SI" => (false, 4),
-                    "DI" | "word" | "pointer" => (false, 8),
-                    "TI" => (false, 16),
-                    "SF" => (true, 4),
-                    "DF" => (true, 8),
-                    _ => return Err(self.err_here(ParseMessage::InvalidValue)),
-                });
+                // A vector mode, `V4SI`: that many elements of the scalar mode.
+                let (count, scalar) = match mode.strip_prefix('V') {
+                    Some(rest) => {
+                        let digits = rest.len()
+                            - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                        match rest[..digits].parse::<u32>() {
+                            Ok(n) if n.is_power_of_two() => (Some(n), &rest[digits..]),
+                            Ok(_) => return Err(self.err_here(ParseMessage::InvalidValue)),
+                            Err(_) => (None, mode),
+                        }
+                    }
+                    None => (None, mode),
+                };
+                let scalar = match scalar {
+                    "QI" | "byte" => Some((false, 1)),
+                    "HI" => Some((false, 2)),
+                    "SI" => Some((false, 4)),
+                    "DI" | "word" | "pointer" => Some((false, 8)),
+                    "TI" => Some((false, 16)),
+                    "SF" => Some((true, 4)),
+                    "DF" => Some((true, 8)),
+                    // As LuaJIT: an unknown mode is ignored.
+                    _ => None,
+                };
+                if let Some(m) = scalar {
+                    attrs.mode = Some(m);
+                    if let Some(n) = count {
+                        let size = n * m.1;
+                        if size > MAX_ALIGN {
+                            return Err(self.err_here(ParseMessage::InvalidValue));
+                        }
+                        attrs.vector_size = Some(size);
+                    }
+                }
                 self.bump();
                 self.expect(")")?;
             }
@@ -939,8 +1014,23 @@ impl<'s, 'r> Parser<'s, 'r> {
     fn declarator(&mut self, kind: DeclaratorKind) -> PResult<Declarator> {
         let mut decl = Declarator::default();
         self.declarator_into(kind, &mut decl)?;
-        self.trailing_attributes(&mut decl.attrs)?;
+        self.declarator_tail(&mut decl.attrs)?;
         Ok(decl)
+    }
+
+    /// After a declarator: attributes, and qualifiers, which LuaJIT reads and ignores
+    /// (`int x const;`, `int (*f)(void) const`).
+    fn declarator_tail(&mut self, attrs: &mut Attrs) -> PResult<()> {
+        loop {
+            self.trailing_attributes(attrs)?;
+            match self.ident() {
+                Some(
+                    "const" | "__const" | "__const__" | "volatile" | "__volatile" | "__volatile__"
+                    | "restrict" | "__restrict" | "__restrict__",
+                ) => self.bump(),
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// Parses one (possibly nested) declarator, appending its layers in application
@@ -987,7 +1077,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             self.bump();
             let mut nested = Declarator::default();
             self.declarator_into(kind, &mut nested)?;
-            self.trailing_attributes(&mut nested.attrs)?;
+            self.declarator_tail(&mut nested.attrs)?;
             self.expect(")")?;
             inner = Some(nested);
         } else if kind != DeclaratorKind::Abstract {
@@ -996,6 +1086,10 @@ impl<'s, 'r> Parser<'s, 'r> {
                 decl.name_token = Some(self.pos);
                 self.bump();
             } else if kind == DeclaratorKind::Named && !self.is_punct(":") {
+                // As LuaJIT: a `(` here opens a nested declarator, which names nothing.
+                if self.is_punct("(") {
+                    self.bump();
+                }
                 return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
             }
         } else if self.name_here().is_some() {
@@ -1050,6 +1144,8 @@ impl<'s, 'r> Parser<'s, 'r> {
                 !self.starts_type(next)
             }
             TokKind::Param(i) => matches!(self.params.get(*i), Some(Param::Name(_))),
+            // As LuaJIT: `(` at the end opens a nested declarator (`int (`: `')' expected`).
+            TokKind::Eof => true,
             _ => false,
         }
     }
@@ -1123,7 +1219,7 @@ impl<'s, 'r> Parser<'s, 'r> {
                     variadic = true;
                     break;
                 }
-                let spec = self.decl_spec(true)?;
+                let spec = self.decl_spec(SpecAt::Param)?;
                 let decl = self.declarator(DeclaratorKind::Either)?;
                 if params.is_empty()
                     && decl.layers.is_empty()
@@ -1203,7 +1299,8 @@ impl<'s, 'r> Parser<'s, 'r> {
                 Layer::Array(len) => {
                     let kind = &self.reg.get(ty).kind;
                     if matches!(kind, CTypeKind::Function { .. } | CTypeKind::Void) {
-                        return Err(self.err_plain(ParseMessage::InvalidCType));
+                        // As LuaJIT: an element without a size.
+                        return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
                     }
                     let Some(elem_size) = size_here.or_else(|| self.reg.size_of(ty)) else {
                         return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
@@ -1366,18 +1463,16 @@ impl<'s, 'r> Parser<'s, 'r> {
                 self.pragma(op.clone())?;
                 continue;
             }
-            if self.accept(";") {
-                continue;
+            if self.is_punct(";") {
+                // As LuaJIT: an empty member declaration is an error.
+                return Err(self.err_here(ParseMessage::DeclarationSpecifierExpected));
             }
             if matches!(self.ident(), Some("_Static_assert" | "static_assert")) {
                 self.static_assert()?;
                 self.expect(";")?;
                 continue;
             }
-            let spec = self.decl_spec(true)?;
-            if spec.storage.is_typedef || spec.storage.is_extern {
-                return Err(self.err_here(ParseMessage::BadStorageClass));
-            }
+            let spec = self.decl_spec(SpecAt::Member)?;
             if self.accept(";") {
                 if spec.anonymous_record {
                     // A transparent anonymous struct/union member (C11).
@@ -1407,10 +1502,20 @@ impl<'s, 'r> Parser<'s, 'r> {
                 let decl = if self.is_punct(":") {
                     Declarator::default()
                 } else {
-                    self.declarator(DeclaratorKind::Named)?
+                    // As LuaJIT: a member's declarator is read whole, then its name
+                    // checked (`char *[3];`: `'<identifier>' expected near ';'`).
+                    self.declarator(DeclaratorKind::Either)?
                 };
                 if decl.name.is_none() && !self.is_punct(":") {
-                    return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+                    // As LuaJIT: a struct, union or enum alone ends the member there.
+                    let base = self.reg.unqualified(spec.base);
+                    let tagged = decl.layers.is_empty()
+                        && matches!(
+                            self.reg.get(base).kind,
+                            CTypeKind::Record(_) | CTypeKind::Enum(_)
+                        );
+                    let want = if tagged { ";" } else { "<identifier>" };
+                    return Err(self.err_here(ParseMessage::Expected(want.into())));
                 }
                 let ty = self.build_type(&spec, &decl)?;
                 let mut bit_width = None;
@@ -1489,7 +1594,7 @@ impl<'s, 'r> Parser<'s, 'r> {
         let next = self.peek_at(1).clone();
         if self.is_punct(":") && self.starts_type(&next) {
             self.bump();
-            let spec = self.decl_spec(false)?;
+            let spec = self.decl_spec(SpecAt::TypeName)?;
             let id = self.reg.unqualified(spec.base);
             if !matches!(
                 self.reg.get(id).kind,
@@ -1530,6 +1635,10 @@ impl<'s, 'r> Parser<'s, 'r> {
         self.bump(); // {
         let mut constants: Vec<(String, i128)> = Vec::new();
         let mut next: i128 = 0;
+        if self.is_punct("}") {
+            // As LuaJIT and C: an enum has at least one constant.
+            return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+        }
         while !self.is_punct("}") {
             let Some(name) = self.name_here() else {
                 return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
