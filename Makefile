@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench clean fmt lint
+.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -103,6 +103,11 @@ LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path exam
 # (LUA_REGISTRYINDEX, upvalues): C built against the headers must say the same.
 $(BENCHMOD): bench/native/ffibench.c $(FIXTURE)
 	$(CC) -O2 -fPIC -shared -DLUAI_MAXCSTACK=1000000 -I'$(LUAU_INCLUDE)' -o $@ $< -L$(DIST) -lfixture -Wl,-rpath,'$$ORIGIN'
+
+# Instructions per iteration of the hot paths (calls, fields, elements) under callgrind,
+# steadier than timings on shared cores: bench/callgrind/run.sh.
+bench-callgrind: build fixture $(BENCHMOD)
+	bash bench/callgrind/run.sh
 
 # LuaJIT (-joff) runs the same cases first when installed; the harness prints its lines
 # with the ratio to ours.
