@@ -364,8 +364,11 @@ unsafe fn anchor_key(l: State, st: &ModuleState) {
 /// after the reference is collected (an array-slot store: much cheaper than a weak
 /// table keyed by every reference).
 ///
+/// A `long double` raises LuaJIT's error instead (Luau cannot hold it as a number).
+///
 /// # Safety
-/// `l` live with 4 free slots; `address` valid for the access; no registry borrow held.
+/// `l` live with 4 free slots; `address` valid for the access; no registry borrow held;
+/// nothing owned by the caller is live (this may raise).
 #[inline]
 unsafe fn push_element(
     l: State,
@@ -385,6 +388,7 @@ unsafe fn push_element(
             lua_from_c(l, st.cdata_tag.get(), access, address);
             return;
         }
+        refuse_long_double(l, st, access);
         let reference = object::push_ref(l, st.cdata_tag.get(), access.ty, address, access.size);
         let through_pointer = !parent_header.is_ref()
             && matches!(
@@ -545,13 +549,11 @@ unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *cons
     unsafe {
         let (ty, data, bytes) = (h.ty, h.data, h.reachable_bytes());
         if let Some((access, address)) = cached_field(l, st, ty, data, bytes, key) {
-            refuse_long_double(l, st, access);
             push_element(l, st, access, address, 1, h);
             return 1;
         }
         let failure = match locate(l, st, ty, data, bytes) {
             Ok((access, address)) => {
-                refuse_long_double(l, st, access);
                 push_element(l, st, access, address, 1, h);
                 return 1;
             }
