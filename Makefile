@@ -26,7 +26,7 @@ build: module host
 # Copies replace the files (rm first) rather than rewrite them in place, so a script
 # still running the old binary is not killed with SIGBUS by a concurrent build.
 module:
-	$(CARGO) build --release
+	$(CARGO) build --release --features module
 	@mkdir -p $(DIST)
 	rm -f $(MODULE) && cp target/release/libluau_ffi.so $(MODULE)
 
@@ -80,7 +80,7 @@ test-examples: build
 # The host uses the system allocator. Any error fails the target.
 MEMCHECK_DIR := $(DIST)/memcheck
 test-valgrind: host fixture
-	$(CARGO) build --release --features memcheck --target-dir target/memcheck
+	$(CARGO) build --release --features module,memcheck --target-dir target/memcheck
 	@mkdir -p $(MEMCHECK_DIR)
 	rm -f $(MEMCHECK_DIR)/ffi.so && cp target/memcheck/release/libluau_ffi.so $(MEMCHECK_DIR)/ffi.so
 	LUAU_CPATH='$(CURDIR)/$(MEMCHECK_DIR)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)' \

@@ -44,6 +44,12 @@ pub enum ParseMessage {
 /// Every user-facing error of the FFI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
+    /// The system refused the memory for a new cdata (Luau's own wording).
+    NotEnoughMemory,
+    /// `luaopen_ffi` in a host whose Luau differs from the one the module was built for.
+    IncompatibleLuau { found: String, expected: String },
+    /// A cdata over Luau's largest userdata (Luau's own wording).
+    BlockTooBig,
     /// A C declaration could not be parsed or registered.
     Parse {
         message: ParseMessage,
@@ -168,6 +174,13 @@ impl fmt::Display for ParseMessage {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::NotEnoughMemory => write!(f, "not enough memory"),
+            Error::IncompatibleLuau { found, expected } => write!(
+                f,
+                "ffi: this host's Luau is {found}, but the module was built for {expected}; \
+                 rebuild the module against the host's Luau (see include/luau_ffi.h)"
+            ),
+            Error::BlockTooBig => write!(f, "memory allocation error: block too big"),
             Error::Parse {
                 message,
                 near,

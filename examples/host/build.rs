@@ -44,9 +44,13 @@ fn main() {
     if let Some(cpp) = cpp_stdlib() {
         println!("cargo:rustc-link-lib={cpp}");
     }
-    if let Some(version) = artifacts.version() {
-        println!("cargo:rustc-env=LUAU_VERSION={version}");
-    }
+    let version = artifacts
+        .version()
+        .expect("luau0-src reports its Luau version");
+    println!("cargo:rustc-env=LUAU_VERSION={version}");
+    // The Luau release (`0.740` → 740) for the module's ABI stamp (src/abi.rs).
+    let release = version.rsplit('.').next().unwrap_or_default();
+    println!("cargo:rustc-env=LUAU_RELEASE={release}");
 
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

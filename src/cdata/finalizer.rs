@@ -74,7 +74,7 @@ pub struct Finalizers {
     pub table_ref: Cell<c_int>,
     next_slot: Cell<u32>,
     queue: RefCell<Vec<Pending>>,
-    hook_installed: Cell<bool>,
+    /// The interrupt that was installed when ours went in, called after ours.
     previous_interrupt: Cell<Option<Interrupt>>,
     /// Tag and alignment source for rebuilding values: set at load.
     pub cdata_tag: Cell<c_int>,
@@ -90,7 +90,6 @@ impl Default for Finalizers {
             table_ref: Cell::new(0),
             next_slot: Cell::new(1),
             queue: RefCell::new(Vec::new()),
-            hook_installed: Cell::new(false),
             previous_interrupt: Cell::new(None),
             cdata_tag: Cell::new(0),
         }
@@ -263,38 +262,53 @@ unsafe fn finalize(l: *mut lua_State, header: &Header) {
     };
     queue.push(pending);
     drop(queue);
-    if !finalizers.hook_installed.get() {
-        // SAFETY: the callbacks table lives as long as the state; we only swap a pointer.
-        unsafe {
-            finalizers.previous_interrupt.set((*callbacks).interrupt);
-            (*callbacks).interrupt = Some(interrupt_hook);
+    // SAFETY: the callbacks table lives as long as the state; we only swap a pointer.
+    // Whatever the host installed since (mlua's `set_interrupt`, say) is chained.
+    unsafe {
+        let current = (*callbacks).interrupt;
+        if !is_ours(current) {
+            finalizers.previous_interrupt.set(current);
+            (*callbacks).interrupt = Some(luauffi_interrupt);
         }
-        finalizers.hook_installed.set(true);
     }
 }
 
-/// The interrupt installed while finalizers are queued: calls the host's previous hook,
-/// then (at a VM safepoint, not inside the GC) puts it back and runs the queue.
-unsafe extern "C-unwind" fn interrupt_hook(l: *mut lua_State, gc: c_int) {
+/// Whether `hook` is our interrupt (a C function: one address, compared as such).
+fn is_ours(hook: Option<Interrupt>) -> bool {
+    hook.is_some_and(|f| f as usize == luauffi_interrupt as *const () as usize)
+}
+
+extern "C-unwind" {
+    /// The C side of [`interrupt_body`] (`src/luau/trampolines.c`): runs it, then the
+    /// interrupt it returns, from C, so that an error or yield raised by the host's
+    /// interrupt never unwinds through Rust.
+    fn luauffi_interrupt(l: *mut lua_State, gc: c_int);
+}
+
+/// The interrupt installed while finalizers are queued. At a VM safepoint (`gc < 0`, not
+/// inside the collector) it puts the interrupt it replaced back, when it is still the
+/// installed one, and runs the queue. It returns that previous interrupt, which its C
+/// side calls last, at every call.
+///
+/// # Safety
+/// Called by `luauffi_interrupt` only, as Luau calls an interrupt.
+#[no_mangle]
+unsafe extern "C" fn luauffi_body_interrupt(l: *mut lua_State, gc: c_int) -> Option<Interrupt> {
     // SAFETY: l is the interrupted state; callbacks belong to it.
     let callbacks = unsafe { lua::lua_callbacks(l) };
-    let Some(finalizers) = lookup(callbacks as usize) else {
-        return;
-    };
+    let finalizers = lookup(callbacks as usize)?;
     let previous = finalizers.previous_interrupt.get();
     if gc < 0 {
-        // SAFETY: restoring the host's hook before anything can run.
-        unsafe { (*callbacks).interrupt = previous };
-        finalizers.hook_installed.set(false);
-    }
-    if let Some(previous) = previous {
-        // SAFETY: the host's own hook, called as Luau would have called it.
-        unsafe { previous(l, gc) };
-    }
-    if gc < 0 {
-        // SAFETY: a VM safepoint: calling Luau functions is allowed here.
+        // SAFETY: the state's own callback table; only a pointer is swapped.
+        unsafe {
+            if is_ours((*callbacks).interrupt) {
+                (*callbacks).interrupt = previous;
+            }
+        }
+        // SAFETY: a VM safepoint: calling Luau functions (protected) is allowed here.
         unsafe { run_pending(l, finalizers, |_| 16) };
     }
+    previous
 }
 
 /// Runs every queued finalizer (protected; an error is reported on stderr, as LuaJIT

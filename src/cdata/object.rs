@@ -48,20 +48,21 @@ impl Header {
 /// a host's Luau allocator may abort the process when the system refuses memory
 /// (mlua's calls `handle_alloc_error`), where a refused probe raises Luau's `not enough
 /// memory` instead.
-#[cfg(not(feature = "memcheck"))]
 const PROBE_SIZE: usize = 1 << 24;
 
-/// Raises `not enough memory` when a block of `bytes` (at least [`PROBE_SIZE`]) cannot
-/// be had from the system now.
-///
-/// # Safety
-/// `l` is a live state with a free slot; the caller holds no value with a destructor.
-#[cfg(not(feature = "memcheck"))]
-unsafe fn probe_allocation(l: *mut lua_State, bytes: usize) {
+/// The largest C object a cdata may hold: Luau refuses userdata blocks over `INT_MAX`
+/// bytes, and a cdata adds its header and alignment padding.
+pub const MAX_BLOCK: usize = i32::MAX as usize - 1024;
+
+/// Whether a block of `bytes` should be refused as `not enough memory` before asking
+/// Luau for it: blocks of at least [`PROBE_SIZE`] are first asked of the system
+/// allocator and given back. `ffi.new` checks this, so that a request the system cannot
+/// meet is a Luau error rather than an abort in the host's allocator.
+pub fn allocation_refused(bytes: usize) -> bool {
     if bytes < PROBE_SIZE {
-        return;
+        return false;
     }
-    let refused = match std::alloc::Layout::from_size_align(bytes, 16) {
+    match std::alloc::Layout::from_size_align(bytes, 16) {
         Ok(layout) => {
             // SAFETY: a non-zero size; the block is given back at once, untouched.
             // `black_box` keeps the compiler from eliding the unused allocation.
@@ -74,14 +75,6 @@ unsafe fn probe_allocation(l: *mut lua_State, bytes: usize) {
             }
         }
         Err(_) => true,
-    };
-    if refused {
-        const MESSAGE: &str = "not enough memory";
-        // SAFETY: caller contract: a free slot, nothing owned to leak when this raises.
-        unsafe {
-            lua::lua_pushlstring(l, MESSAGE.as_ptr().cast(), MESSAGE.len());
-            lua::lua_error(l);
-        }
     }
 }
 
@@ -103,7 +96,6 @@ pub unsafe fn push_new(
     // SAFETY: caller contract; the block is at least HEADER_SIZE + size + extra bytes,
     // so the aligned payload and the header fit, and both are written before any read.
     unsafe {
-        probe_allocation(l, HEADER_SIZE + size + extra);
         let block = lua::lua_newuserdatataggedwithmetatable(l, HEADER_SIZE + size + extra, tag)
             .cast::<u8>();
         let mut data = block.add(HEADER_SIZE);

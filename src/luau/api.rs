@@ -2,10 +2,10 @@
 //! Each function is short and delegates to the module that owns the concern.
 
 use super::args::{bad_argument, ctype_arg, type_params};
-use super::call_glue;
 use super::callback_glue;
 use super::cdata_object;
 use super::ctype_object;
+use super::entries;
 use super::namespace;
 use super::stack::{self, State};
 use super::state::{self, ModuleState};
@@ -23,10 +23,23 @@ use std::ffi::{c_int, CStr};
 /// # Safety
 /// `l` is a live state inside the module's entry `lua_CFunction`.
 pub unsafe fn open(l: State) -> c_int {
+    // SAFETY: l is live inside luaopen_ffi.
+    if let Some(mismatch) = unsafe { super::host_abi::mismatch(l) } {
+        // SAFETY: as above.
+        return unsafe { stack::raise(l, mismatch.to_string()) };
+    }
+    // Loaded before in this state: the same table (one module state per Luau state).
+    // SAFETY: as above; a raw read of the registry pushes one value.
+    unsafe {
+        if lua::lua_rawgetfield(l, lua::LUA_REGISTRYINDEX, MODULE_KEY.as_ptr()) == lua::LUA_TTABLE {
+            return 1;
+        }
+        lua::lua_settop(l, -2);
+    }
     // SAFETY: l is live and nothing owned is held while raising.
     let Some(ctype_tag) = (unsafe { state::free_userdata_tag(l) }) else {
         // SAFETY: as above.
-        unsafe { stack::raise(l, "ffi: no free userdata tag in this Luau state".into()) }
+        return unsafe { stack::raise(l, "ffi: no free userdata tag in this Luau state".into()) };
     };
     let st = ModuleState::leak(ctype_tag);
     let up = st.as_upvalue();
@@ -36,7 +49,7 @@ pub unsafe fn open(l: State) -> c_int {
         ctype_object::register_metatable(l, st);
         // The ctype tag is claimed now (it has a destructor), so this finds another.
         let Some(cdata_tag) = state::free_userdata_tag(l) else {
-            stack::raise(l, "ffi: no free userdata tag in this Luau state".into())
+            return stack::raise(l, "ffi: no free userdata tag in this Luau state".into());
         };
         st.cdata_tag.set(cdata_tag);
         st.finalizers.cdata_tag.set(cdata_tag);
@@ -55,44 +68,50 @@ pub unsafe fn open(l: State) -> c_int {
         let t = lua::lua_absindex(l, -1);
 
         // Declaring and accessing external symbols (ext_ffi_api, in its order).
-        stack::set_function(l, t, c"cdef", ffi_cdef, up);
+        stack::set_function(l, t, c"cdef", entries::c::ffi_cdef, up);
         namespace::set_process_namespace(l, st, t, c"C");
-        stack::set_function(l, t, c"load", namespace::ffi_load, up);
+        stack::set_function(l, t, c"load", entries::c::ffi_load, up);
 
         // C data functions.
-        stack::set_function(l, t, c"new", ffi_new, up);
-        stack::set_function(l, t, c"cast", ffi_cast, up);
-        stack::set_function(l, t, c"metatype", ffi_metatype, up);
-        stack::set_function(l, t, c"gc", ffi_gc, up);
+        stack::set_function(l, t, c"new", entries::c::ffi_new, up);
+        stack::set_function(l, t, c"cast", entries::c::ffi_cast, up);
+        stack::set_function(l, t, c"metatype", entries::c::ffi_metatype, up);
+        stack::set_function(l, t, c"gc", entries::c::ffi_gc, up);
 
         // C type functions.
-        stack::set_function(l, t, c"typeof", ffi_typeof, up);
-        stack::set_function(l, t, c"sizeof", ffi_sizeof, up);
-        stack::set_function(l, t, c"alignof", ffi_alignof, up);
-        stack::set_function(l, t, c"offsetof", ffi_offsetof, up);
-        stack::set_function(l, t, c"istype", ffi_istype, up);
+        stack::set_function(l, t, c"typeof", entries::c::ffi_typeof, up);
+        stack::set_function(l, t, c"sizeof", entries::c::ffi_sizeof, up);
+        stack::set_function(l, t, c"alignof", entries::c::ffi_alignof, up);
+        stack::set_function(l, t, c"offsetof", entries::c::ffi_offsetof, up);
+        stack::set_function(l, t, c"istype", entries::c::ffi_istype, up);
 
         // Utility functions.
-        stack::set_function(l, t, c"errno", call_glue::ffi_errno, up);
-        stack::set_function(l, t, c"string", ffi_string, up);
-        stack::set_function(l, t, c"copy", ffi_copy, up);
-        stack::set_function(l, t, c"fill", ffi_fill, up);
+        stack::set_function(l, t, c"errno", entries::c::ffi_errno, up);
+        stack::set_function(l, t, c"string", entries::c::ffi_string, up);
+        stack::set_function(l, t, c"copy", entries::c::ffi_copy, up);
+        stack::set_function(l, t, c"fill", entries::c::ffi_fill, up);
 
         // Luau additions (design.md §4.2, §4.4).
-        stack::set_function(l, t, c"tonumber", ffi_tonumber, up);
-        stack::set_function(l, t, c"isnull", ffi_isnull, up);
+        stack::set_function(l, t, c"tonumber", entries::c::ffi_tonumber, up);
+        stack::set_function(l, t, c"isnull", entries::c::ffi_isnull, up);
         object::push_new(l, cdata_tag, CTypeId::VOID_PTR, size_of::<usize>(), 8);
         lua::lua_rawsetfield(l, t, c"nullptr".as_ptr());
 
         // Target information (ext_ffi_api "ffi.abi", "ffi.os", "ffi.arch").
-        stack::set_function(l, t, c"abi", ffi_abi, up);
+        stack::set_function(l, t, c"abi", entries::c::ffi_abi, up);
         set_string(l, t, c"os", platform::OS);
         set_string(l, t, c"arch", platform::ARCH);
 
         lua::lua_setreadonly(l, t, 1);
+        lua::lua_pushvalue(l, t);
+        lua::lua_rawsetfield(l, lua::LUA_REGISTRYINDEX, MODULE_KEY.as_ptr());
     }
     1
 }
+
+/// Where the `ffi` table of a state is kept, so that loading the module again in the
+/// same state returns it.
+const MODULE_KEY: &CStr = c"luau-ffi: the ffi table";
 
 /// `t[name] = value` for a string value. Uses 1 slot.
 unsafe fn set_string(l: State, t: c_int, name: &CStr, value: &str) {
@@ -104,7 +123,7 @@ unsafe fn set_string(l: State, t: c_int, name: &CStr, value: &str) {
 }
 
 /// `ffi.abi(param)`: true when the target has the ABI property, false otherwise.
-unsafe extern "C-unwind" fn ffi_abi(l: State) -> c_int {
+pub(super) unsafe fn ffi_abi(l: State) -> c_int {
     // As LuaJIT, a number is its string form (and names no parameter).
     // SAFETY: called by Luau with a live state; argument 1 is only inspected.
     if unsafe { lua::lua_type(l, 1) } == lua::LUA_TNUMBER {
@@ -121,15 +140,14 @@ unsafe extern "C-unwind" fn ffi_abi(l: State) -> c_int {
             unsafe { stack::type_name(l, 1) }
         )),
     };
-    // SAFETY: no owned values are live besides `answer`, which ok_or_raise consumes.
-    let answer = unsafe { stack::ok_or_raise(l, answer) };
+    let answer = stack::raise_err!(l, answer);
     // SAFETY: one free slot is guaranteed to a lua_CFunction.
     unsafe { lua::lua_pushboolean(l, answer as c_int) };
     1
 }
 
 /// `ffi.cdef(def [, params...])`: declares C types and symbols, all or nothing.
-unsafe extern "C-unwind" fn ffi_cdef(l: State) -> c_int {
+pub(super) unsafe fn ffi_cdef(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     let result = (|| {
@@ -161,18 +179,17 @@ unsafe extern "C-unwind" fn ffi_cdef(l: State) -> c_int {
             cdecl::cdef(&mut st.registry.borrow_mut(), text, &params).map_err(|e| e.to_string())
         })
     })();
-    // SAFETY: nothing owned is live besides `result`, consumed here.
-    unsafe { stack::ok_or_raise(l, result) };
+    stack::raise_err!(l, result);
     0
 }
 
 /// `ffi.typeof(ct [, params...])`: the ctype object of a C type.
-unsafe extern "C-unwind" fn ffi_typeof(l: State) -> c_int {
+pub(super) unsafe fn ffi_typeof(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     unsafe {
         let st = ModuleState::of_call(l);
         let result = ctype_arg(l, st, 1, "typeof", 2);
-        let id = stack::ok_or_raise(l, result);
+        let id = stack::raise_err!(l, result);
         ctype_object::push(l, st, id);
     }
     1
@@ -180,7 +197,7 @@ unsafe extern "C-unwind" fn ffi_typeof(l: State) -> c_int {
 
 /// `ffi.sizeof(ct [, nelem])`: the size in bytes, or nil when it is not known (void,
 /// incomplete types, `[]`, a VLA with a negative count).
-unsafe extern "C-unwind" fn ffi_sizeof(l: State) -> c_int {
+pub(super) unsafe fn ffi_sizeof(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
@@ -205,27 +222,25 @@ unsafe extern "C-unwind" fn ffi_sizeof(l: State) -> c_int {
             .size_of_vla(id, nelem)
             .filter(|&s| s <= crate::ctype::MAX_TYPE_SIZE))
     });
-    // SAFETY: only `result` is live and it is consumed.
-    let size = unsafe { stack::ok_or_raise(l, result) };
+    let size = stack::raise_err!(l, result);
     push_optional_number(l, size.map(|s| s as f64))
 }
 
 /// `ffi.alignof(ct)`: the minimum alignment in bytes.
-unsafe extern "C-unwind" fn ffi_alignof(l: State) -> c_int {
+pub(super) unsafe fn ffi_alignof(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
     let result = unsafe { ctype_arg(l, st, 1, "alignof", 0) }
         .map(|id| st.registry.borrow().align_of(id).unwrap_or(1));
-    // SAFETY: only `result` is live and it is consumed.
-    let align = unsafe { stack::ok_or_raise(l, result) };
+    let align = stack::raise_err!(l, result);
     // As LuaJIT: void, functions and incomplete types have alignment 1.
     push_optional_number(l, Some(f64::from(align)))
 }
 
 /// `ffi.offsetof(ct, field)`: the field's offset, plus bit position and size for a
 /// bitfield; nothing when there is no such field.
-unsafe extern "C-unwind" fn ffi_offsetof(l: State) -> c_int {
+pub(super) unsafe fn ffi_offsetof(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
@@ -248,8 +263,7 @@ unsafe extern "C-unwind" fn ffi_offsetof(l: State) -> c_int {
         let name = String::from_utf8_lossy(name);
         Ok(st.registry.borrow().field(id, &name))
     });
-    // SAFETY: only `result` is live and it is consumed.
-    let field = unsafe { stack::ok_or_raise(l, result) };
+    let field = stack::raise_err!(l, result);
     let Some(field) = field else { return 0 };
     // SAFETY: at most 3 values pushed; LUA_MINSTACK guarantees 20 free slots.
     unsafe {
@@ -269,7 +283,7 @@ unsafe extern "C-unwind" fn ffi_offsetof(l: State) -> c_int {
 /// qualifiers ignored at the top and one pointer level down, and a pointer to a struct
 /// matches the struct. A ctype object counts as a cdata of its type; any other value
 /// is false.
-unsafe extern "C-unwind" fn ffi_istype(l: State) -> c_int {
+pub(super) unsafe fn ffi_istype(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: as above.
@@ -293,8 +307,7 @@ unsafe extern "C-unwind" fn ffi_istype(l: State) -> c_int {
             let reg = st.registry.borrow();
             istype_matches(&reg, want, have)
         });
-    // SAFETY: only `result` is live and it is consumed.
-    let answer = unsafe { stack::ok_or_raise(l, result) };
+    let answer = stack::raise_err!(l, result);
     // SAFETY: a free slot is guaranteed to a C function.
     unsafe { lua::lua_pushboolean(l, answer as c_int) };
     1
@@ -391,47 +404,47 @@ fn push_optional_number(l: State, value: Option<f64>) -> c_int {
 // ----- C data functions -------------------------------------------------------------
 
 /// `ffi.new(ct [, nelem] [, init...])`: a new zero-filled, initialized cdata.
-unsafe extern "C-unwind" fn ffi_new(l: State) -> c_int {
+pub(super) unsafe fn ffi_new(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments are only read until
     // new_cdata, which follows the raise-last pattern.
     unsafe {
         let st = ModuleState::of_call(l);
         cdata_object::safe_point(l, st);
         let id = ctype_arg(l, st, 1, "new", 0);
-        let id = stack::ok_or_raise(l, id);
+        let id = stack::raise_err!(l, id);
         cdata_object::new_cdata(l, st, id, "new")
     }
 }
 
 /// `ffi.cast(ct, init)`: a new scalar or pointer cdata converted with C cast rules.
-unsafe extern "C-unwind" fn ffi_cast(l: State) -> c_int {
+pub(super) unsafe fn ffi_cast(l: State) -> c_int {
     // SAFETY: as ffi_new.
     unsafe {
         let st = ModuleState::of_call(l);
         cdata_object::safe_point(l, st);
         let id = ctype_arg(l, st, 1, "cast", 0);
-        let id = stack::ok_or_raise(l, id);
+        let id = stack::raise_err!(l, id);
         cdata_object::cast_cdata(l, st, id, 2)
     }
 }
 
 /// `ffi.metatype(ct, mt)`: binds a metatable to a C type, once; returns the ctype.
-unsafe extern "C-unwind" fn ffi_metatype(l: State) -> c_int {
+pub(super) unsafe fn ffi_metatype(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; raise-last pattern.
     unsafe {
         let st = ModuleState::of_call(l);
         let id = ctype_arg(l, st, 1, "metatype", 0);
-        let id = stack::ok_or_raise(l, id);
+        let id = stack::raise_err!(l, id);
         if lua::lua_type(l, 2) != lua::LUA_TTABLE {
             let got = stack::type_name(l, 2);
-            stack::raise(
+            return stack::raise(
                 l,
                 bad_argument(2, "metatype", format!("table expected, got {got}")),
-            )
+            );
         }
         let key = st.registry.borrow().find_unqualified(id);
         if st.metatype_set(key) {
-            stack::raise(l, Error::ProtectedMetatable.to_string())
+            return stack::raise(l, Error::ProtectedMetatable.to_string());
         }
         lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.metatypes_ref.get() as _);
         lua::lua_pushvalue(l, 2);
@@ -451,31 +464,31 @@ unsafe extern "C-unwind" fn ffi_metatype(l: State) -> c_int {
 }
 
 /// `ffi.gc(cd, finalizer)`: attaches (or, with nil, removes) a finalizer; returns cd.
-unsafe extern "C-unwind" fn ffi_gc(l: State) -> c_int {
+pub(super) unsafe fn ffi_gc(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; raise-last pattern.
     unsafe {
         let st = ModuleState::of_call(l);
         cdata_object::safe_point(l, st);
         if object::to_cdata(l, st.cdata_tag.get(), 1).is_none() {
             let got = stack::type_name(l, 1);
-            stack::raise(
+            return stack::raise(
                 l,
                 bad_argument(1, "gc", format!("cdata expected, got {got}")),
-            )
+            );
         }
         match lua::lua_type(l, 2) {
             lua::LUA_TNIL | lua::LUA_TNONE => cdata_object::detach_finalizer(l, st, 1),
             lua::LUA_TFUNCTION => cdata_object::attach_finalizer(l, st, 1, 2),
             lua::LUA_TUSERDATA if object::to_cdata(l, st.cdata_tag.get(), 2).is_some() => {
                 let attached = cdata_object::attach_c_finalizer(l, st, 1, 2);
-                stack::ok_or_raise(l, attached);
+                stack::raise_err!(l, attached);
             }
             _ => {
                 let got = stack::type_name(l, 2);
-                stack::raise(
+                return stack::raise(
                     l,
                     bad_argument(2, "gc", format!("function expected, got {got}")),
-                )
+                );
             }
         }
         lua::lua_settop(l, 1);
@@ -695,7 +708,7 @@ fn check_bounds(len: usize, memory: &Memory, what: &str) -> Result<(), String> {
 const MAX_LUAU_STRING: usize = 1 << 30;
 
 /// `ffi.string(ptr [, len])`: the bytes up to the first NUL, or exactly `len` bytes.
-unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
+pub(super) unsafe fn ffi_string(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments only read; the
     // string is pushed after every owned value is gone.
     unsafe {
@@ -750,7 +763,7 @@ unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
             }
             Ok((memory.address, len))
         })();
-        let (address, len) = stack::ok_or_raise(l, result);
+        let (address, len) = stack::raise_err!(l, result);
         lua::lua_pushlstring(l, address as *const _, len);
         1
     }
@@ -758,7 +771,7 @@ unsafe extern "C-unwind" fn ffi_string(l: State) -> c_int {
 
 /// `ffi.copy(dst, src, len)` / `ffi.copy(dst, str)`: copies bytes (a string with no
 /// length copies its bytes and the terminating NUL).
-unsafe extern "C-unwind" fn ffi_copy(l: State) -> c_int {
+pub(super) unsafe fn ffi_copy(l: State) -> c_int {
     // SAFETY: as ffi_string; the copy stays within known bounds of buffers and strings.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -778,14 +791,14 @@ unsafe extern "C-unwind" fn ffi_copy(l: State) -> c_int {
             check_bounds(len, &dst, "destination")?;
             Ok((dst.address, src.address, len))
         })();
-        let (dst, src, len) = stack::ok_or_raise(l, result);
+        let (dst, src, len) = stack::raise_err!(l, result);
         std::ptr::copy(src as *const u8, dst as *mut u8, len);
         0
     }
 }
 
 /// `ffi.fill(dst, len [, byte])`: sets `len` bytes to `byte` (default 0).
-unsafe extern "C-unwind" fn ffi_fill(l: State) -> c_int {
+pub(super) unsafe fn ffi_fill(l: State) -> c_int {
     // SAFETY: as ffi_copy.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -808,7 +821,7 @@ unsafe extern "C-unwind" fn ffi_fill(l: State) -> c_int {
             };
             Ok((dst.address, len, byte))
         })();
-        let (dst, len, byte) = stack::ok_or_raise(l, result);
+        let (dst, len, byte) = stack::raise_err!(l, result);
         std::ptr::write_bytes(dst as *mut u8, byte, len);
         0
     }
@@ -816,7 +829,7 @@ unsafe extern "C-unwind" fn ffi_fill(l: State) -> c_int {
 
 /// `ffi.tonumber(x [, base])`: a cdata's value as a Luau number (nil for pointers and
 /// aggregates, as LuaJIT's `tonumber`); anything else as the global `tonumber`.
-unsafe extern "C-unwind" fn ffi_tonumber(l: State) -> c_int {
+pub(super) unsafe fn ffi_tonumber(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; the global call may raise but
     // nothing owned is live then.
     unsafe {
@@ -840,13 +853,13 @@ unsafe extern "C-unwind" fn ffi_tonumber(l: State) -> c_int {
         lua::lua_getglobal(l, c"tonumber".as_ptr());
         lua::lua_insert(l, 1);
         let nargs = lua::lua_gettop(l) - 1;
-        lua::lua_call(l, nargs, 1);
+        stack::or_return!(stack::call(l, nargs, 1));
         1
     }
 }
 
 /// `ffi.isnull(x)`: true for nil, a NULL pointer cdata and a NULL light userdata.
-unsafe extern "C-unwind" fn ffi_isnull(l: State) -> c_int {
+pub(super) unsafe fn ffi_isnull(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments only read.
     unsafe {
         let st = ModuleState::of_call(l);

@@ -418,7 +418,9 @@ unsafe fn call_quick(
     depth.set(depth.get() - 1);
     if st.calls.has_callbacks.get() && depth.get() == 0 {
         // SAFETY: caller contract (nothing owned is live).
-        unsafe { raise_callback_error(l, st) };
+        if let Err(raised) = unsafe { raise_callback_error(l, st) } {
+            return Some(raised);
+        }
     }
     // SAFETY: caller contract; a metamethod has a free slot for its result.
     unsafe {
@@ -452,7 +454,7 @@ unsafe fn call_quick(
 /// # Safety
 /// `l` live inside `__call` with exactly the signature's arguments after the cdata;
 /// `address` is a C function of that signature; nothing with a destructor is live.
-pub type NumberCaller = unsafe extern "C-unwind" fn(State, &'static ModuleState, usize) -> c_int;
+pub type NumberCaller = unsafe fn(State, &'static ModuleState, usize) -> c_int;
 
 /// The result kinds of a [`NumberCaller`] (its `RET` parameter).
 const NUMBER_RET_VOID: u8 = 0;
@@ -464,7 +466,7 @@ const NUMBER_RET_DOUBLE: u8 = 2;
 ///
 /// # Safety
 /// As [`NumberCaller`].
-unsafe extern "C-unwind" fn call_numbers<const N: usize, const FLOATS: u8, const RET: u8>(
+unsafe fn call_numbers<const N: usize, const FLOATS: u8, const RET: u8>(
     l: State,
     st: &'static ModuleState,
     address: usize,
@@ -509,7 +511,7 @@ unsafe extern "C-unwind" fn call_numbers<const N: usize, const FLOATS: u8, const
     depth.set(depth.get() - 1);
     if st.calls.has_callbacks.get() && depth.get() == 0 {
         // SAFETY: caller contract (nothing owned is live).
-        unsafe { raise_callback_error(l, st) };
+        stack::or_return!(unsafe { raise_callback_error(l, st) });
     }
     // SAFETY: a metamethod has a free slot for its result.
     unsafe {
@@ -937,7 +939,7 @@ unsafe fn call_unplanned(l: State, st: &'static ModuleState, ty: CTypeId) -> Opt
         match plan_for(st, ty) {
             Ok(Some(_)) => call(l, st),
             Ok(None) => None,
-            Err(message) => stack::raise(l, message),
+            Err(message) => Some(stack::raise(l, message)),
         }
     }
 }
@@ -965,13 +967,13 @@ unsafe fn call_planned(
             data as usize
         };
         if address == 0 {
-            stack::raise(l, null_call_message(st, ty))
+            return stack::raise(l, null_call_message(st, ty));
         }
         if plan.through_pointer && !st.calls.freed_codes.borrow().is_empty() {
-            check_not_freed(l, st, address);
+            stack::or_return!(check_not_freed(l, st, address));
         }
         if nargs != plan.fixed && !(plan.variadic && nargs > plan.fixed) {
-            stack::raise(l, Error::WrongArgumentCount.to_string())
+            return stack::raise(l, Error::WrongArgumentCount.to_string());
         }
         if let Some(quick) = &plan.quick {
             if let Some(results) = call_quick(l, st, tag, quick, address) {
@@ -982,9 +984,9 @@ unsafe fn call_planned(
             object::push_new(l, tag, ty, size as usize, align);
         }
         let outcome = invoke(l, st, plan, address, nargs);
-        let outcome = stack::ok_or_raise(l, outcome);
+        let outcome = stack::raise_err!(l, outcome);
         if st.calls.has_callbacks.get() && st.calls.depth.get() == 0 {
-            raise_callback_error(l, st);
+            stack::or_return!(raise_callback_error(l, st));
         }
         push_outcome(l, tag, outcome)
     }
@@ -1000,27 +1002,30 @@ fn null_call_message(st: &ModuleState, ty: CTypeId) -> String {
     format!("attempt to call a NULL function pointer of type '{name}'")
 }
 
-/// Raises when `address` is a freed callback.
+/// `Err(RAISE)`, the error pushed, when `address` is a freed callback.
 ///
 /// # Safety
 /// `l` live inside an API function.
 #[cold]
-unsafe fn check_not_freed(l: State, st: &ModuleState, address: usize) {
+unsafe fn check_not_freed(l: State, st: &ModuleState, address: usize) -> Result<(), c_int> {
     if st.calls.freed_codes.borrow().contains(&address) {
         // SAFETY: caller contract; nothing owned is live.
-        unsafe { stack::raise(l, crate::callback::CallbackError::Freed.to_string()) }
+        return Err(unsafe { stack::raise(l, crate::callback::CallbackError::Freed.to_string()) });
     }
+    Ok(())
 }
 
-/// Raises the first error kept by a callback since the last check, if any.
+/// `Err(RAISE)`, with the error pushed, when a callback kept an error since the last
+/// check (the first one).
 ///
 /// # Safety
-/// `l` live inside an API function, holding nothing with a destructor.
+/// `l` live inside an API function with 2 free slots.
 #[inline]
-pub unsafe fn raise_callback_error(l: State, st: &ModuleState) {
-    if let Some(message) = st.calls.callbacks.take_pending_error() {
+pub unsafe fn raise_callback_error(l: State, st: &ModuleState) -> Result<(), c_int> {
+    match st.calls.callbacks.take_pending_error() {
         // SAFETY: caller contract.
-        unsafe { super::callback_glue::raise_pending(l, st, message) }
+        Some(message) => Err(unsafe { super::callback_glue::raise_pending(l, st, message) }),
+        None => Ok(()),
     }
 }
 
@@ -1067,7 +1072,7 @@ pub unsafe fn push_function(l: State, st: &ModuleState, fn_type: CTypeId, addres
 
 /// `ffi.errno([new])`: errno as saved after the last C call; with an argument, sets it
 /// for the next call and returns the old value.
-pub unsafe extern "C-unwind" fn ffi_errno(l: State) -> c_int {
+pub(super) unsafe fn ffi_errno(l: State) -> c_int {
     // SAFETY: called by Luau; arguments only read.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -1097,7 +1102,7 @@ pub unsafe extern "C-unwind" fn ffi_errno(l: State) -> c_int {
                     Err(_) => Err("ffi: type registry busy".to_string()),
                 }
                 .map_err(|e| format!("bad argument #1 to 'errno' ({e})"));
-                stack::ok_or_raise(l, converted);
+                stack::raise_err!(l, converted);
                 call::set_errno(new);
                 saved.replace(new)
             }

@@ -10,6 +10,7 @@
 //! the handler's `Err`, which the callback table keeps until the outermost FFI call
 //! returns (design.md §4.5).
 
+use super::entries;
 use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::call::{self, ValueClass};
@@ -37,7 +38,7 @@ pub unsafe fn init(l: State, st: &'static ModuleState) {
     unsafe {
         lua::lua_pushlightuserdata(l, st.as_upvalue());
         lua::lua_setfield(l, lua::LUA_REGISTRYINDEX, key.as_ptr().cast());
-        stack::push_closure(l, trampoline, st.as_upvalue());
+        stack::push_closure(l, entries::c::callback_invoke, st.as_upvalue());
         st.calls.trampoline_ref.set(lua::lua_ref(l, -1));
         lua::lua_settop(l, -2);
         // Empty is the table itself in its slot (any Luau value may be an error value).
@@ -83,7 +84,8 @@ unsafe fn keep_error_value(l: State, st: &ModuleState) {
 ///
 /// # Safety
 /// `l` live inside an API function with 2 free slots, holding nothing with a destructor.
-pub unsafe fn raise_pending(l: State, st: &ModuleState, message: String) -> ! {
+#[must_use = "return RAISE to the trampoline"]
+pub unsafe fn raise_pending(l: State, st: &ModuleState, message: String) -> c_int {
     // SAFETY: caller contract; the table and its slot exist (made by `init`).
     unsafe {
         lua::lua_rawgeti(
@@ -96,8 +98,8 @@ pub unsafe fn raise_pending(l: State, st: &ModuleState, message: String) -> ! {
         lua::lua_pushvalue(l, -2);
         lua::lua_rawseti(l, -3, 1);
         if message == ERROR_VALUE && kept {
-            drop(message);
-            lua::lua_error(l)
+            // The kept value is on top: the trampoline raises it as it was raised.
+            return stack::RAISE;
         }
         lua::lua_settop(l, -3);
         stack::raise(l, message)
@@ -162,7 +164,7 @@ struct Invocation<'a> {
 
 /// The trampoline: `(invocation)` → converts the arguments, calls the function,
 /// converts its result. Runs under `lua_pcall`, so it may raise.
-unsafe extern "C-unwind" fn trampoline(l: State) -> c_int {
+pub(super) unsafe fn trampoline(l: State) -> c_int {
     // SAFETY: called by the handler's lua_pcall with the Invocation as argument 1; the
     // Invocation lives on the handler's stack frame for the whole pcall.
     unsafe {
@@ -185,7 +187,7 @@ unsafe extern "C-unwind" fn trampoline(l: State) -> c_int {
         } else {
             1
         };
-        lua::lua_call(l, target.args.len() as c_int, nret);
+        stack::or_return!(stack::call(l, target.args.len() as c_int, nret));
         if nret == 1 && lua::lua_type(l, -1) == lua::LUA_TNUMBER {
             // The common case: a number for a number result, written as C converts it.
             let n = lua::lua_tonumberx(l, -1, std::ptr::null_mut());
@@ -231,8 +233,7 @@ unsafe fn finish_result(l: State, target: &Target, inv: &Invocation, tag: c_int)
         },
         Err(_) => Err("ffi: type registry busy".to_string()),
     };
-    // SAFETY: the registry borrow ended with the match; only `result` is live.
-    unsafe { stack::ok_or_raise(l, result) };
+    stack::raise_err!(l, result);
     0
 }
 
@@ -410,20 +411,24 @@ pub unsafe fn push_method(l: State) -> bool {
         if function_pointer_at_1(l, st).is_none() {
             return false;
         }
-        let f: lua::lua_CFunction = if free { callback_free } else { callback_set };
+        let f: lua::lua_CFunction = if free {
+            entries::c::callback_free
+        } else {
+            entries::c::callback_set
+        };
         stack::push_closure(l, f, st.as_upvalue());
         true
     }
 }
 
 /// `cb.free(cb)`.
-unsafe extern "C-unwind" fn callback_free(l: State) -> c_int {
+pub(super) unsafe fn callback_free(l: State) -> c_int {
     // SAFETY: called by Luau with the module's upvalue.
     unsafe { method_function(l, true) }
 }
 
 /// `cb.set(cb, fn)`.
-unsafe extern "C-unwind" fn callback_set(l: State) -> c_int {
+pub(super) unsafe fn callback_set(l: State) -> c_int {
     // SAFETY: called by Luau with the module's upvalue.
     unsafe { method_function(l, false) }
 }
@@ -474,7 +479,7 @@ unsafe fn run_method(
             } else {
                 "bad callback".to_string()
             };
-            stack::raise(l, message)
+            return stack::raise(l, message);
         };
         if free {
             let result = st.calls.callbacks.free(id).map_err(|e| e.to_string());
@@ -483,15 +488,15 @@ unsafe fn run_method(
                 st.calls.freed_codes.borrow_mut().insert(code);
                 st.calls.implicit.borrow_mut().retain(|_, c| *c != code);
             }
-            stack::ok_or_raise(l, result);
+            stack::raise_err!(l, result);
             return 0;
         }
         if lua::lua_type(l, 2) != lua::LUA_TFUNCTION {
             let got = stack::type_name(l, 2);
-            stack::raise(
+            return stack::raise(
                 l,
                 format!("bad argument #{function_arg} to 'set' (function expected, got {got})"),
-            )
+            );
         }
         let result = st
             .calls
@@ -512,7 +517,7 @@ unsafe fn run_method(
                     .set(id, handler)
                     .map_err(|e| e.to_string())
             });
-        stack::ok_or_raise(l, result);
+        stack::raise_err!(l, result);
         0
     }
 }

@@ -3,6 +3,7 @@
 //! where LuaJIT does. All cdata share one metatable, hence the same `__eq`/`__lt`/`__le`.
 //! Also the cdata side of the API: `ffi.new`/`ctype(...)`, metatype lookup, finalizers.
 
+use super::entries;
 use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::cdata::arith::{self, ArithOp, ArithResult, CompareOp, Operand};
@@ -35,25 +36,25 @@ pub unsafe fn register_metatable(l: State, st: &'static ModuleState) {
         stack::push_str(l, "ffi");
         lua::lua_rawsetfield(l, mt, c"__metatable".as_ptr());
         let methods: [(&CStr, stack::CFunction); 19] = [
-            (c"__index", cdata_index),
-            (c"__newindex", cdata_newindex),
-            (c"__eq", cdata_eq),
-            (c"__lt", cdata_lt),
-            (c"__le", cdata_le),
-            (c"__add", cdata_add),
-            (c"__sub", cdata_sub),
-            (c"__mul", cdata_mul),
-            (c"__div", cdata_div),
-            (c"__idiv", cdata_idiv),
-            (c"__mod", cdata_mod),
-            (c"__pow", cdata_pow),
-            (c"__unm", cdata_unm),
-            (c"__tostring", cdata_tostring),
-            (c"__len", cdata_len),
-            (c"__call", cdata_call),
-            (c"__concat", cdata_concat),
-            (c"__iter", cdata_iter),
-            (c"__namecall", cdata_namecall),
+            (c"__index", entries::c::cdata_index),
+            (c"__newindex", entries::c::cdata_newindex),
+            (c"__eq", entries::c::cdata_eq),
+            (c"__lt", entries::c::cdata_lt),
+            (c"__le", entries::c::cdata_le),
+            (c"__add", entries::c::cdata_add),
+            (c"__sub", entries::c::cdata_sub),
+            (c"__mul", entries::c::cdata_mul),
+            (c"__div", entries::c::cdata_div),
+            (c"__idiv", entries::c::cdata_idiv),
+            (c"__mod", entries::c::cdata_mod),
+            (c"__pow", entries::c::cdata_pow),
+            (c"__unm", entries::c::cdata_unm),
+            (c"__tostring", entries::c::cdata_tostring),
+            (c"__len", entries::c::cdata_len),
+            (c"__call", entries::c::cdata_call),
+            (c"__concat", entries::c::cdata_concat),
+            (c"__iter", entries::c::cdata_iter),
+            (c"__namecall", entries::c::cdata_namecall),
         ];
         for (name, f) in methods {
             stack::set_function(l, mt, name, f, up);
@@ -129,11 +130,11 @@ pub unsafe fn push_metatype_field(l: State, st: &ModuleState, key: CTypeId, name
     }
 }
 
-/// Calls the function on top of the stack with the values at `args` and returns all
-/// its results. Errors propagate as Luau errors.
+/// Calls the function on top of the stack with the values at `args`, protected, and
+/// returns the number of its results, or `RAISE` with its error on top.
 ///
 /// # Safety
-/// `l` is live inside a metamethod; the caller holds nothing with a destructor.
+/// `l` is live inside a metamethod.
 unsafe fn call_with(l: State, args: &[c_int]) -> c_int {
     // SAFETY: caller contract.
     unsafe {
@@ -142,7 +143,7 @@ unsafe fn call_with(l: State, args: &[c_int]) -> c_int {
         for &a in args {
             lua::lua_pushvalue(l, a);
         }
-        lua::lua_call(l, args.len() as c_int, lua::LUA_MULTRET);
+        stack::or_return!(stack::call(l, args.len() as c_int, lua::LUA_MULTRET));
         lua::lua_gettop(l) - base
     }
 }
@@ -368,7 +369,7 @@ unsafe fn anchor_key(l: State, st: &ModuleState) {
 ///
 /// # Safety
 /// `l` live with 4 free slots; `address` valid for the access; no registry borrow held;
-/// nothing owned by the caller is live (this may raise).
+/// nothing owned by the caller is live. `Err(RAISE)` with the error pushed.
 #[inline]
 unsafe fn push_element(
     l: State,
@@ -377,7 +378,7 @@ unsafe fn push_element(
     address: *mut u8,
     parent: c_int,
     parent_header: &object::Header,
-) {
+) -> Result<(), c_int> {
     // SAFETY: caller contract.
     unsafe {
         let aggregate = matches!(
@@ -386,9 +387,9 @@ unsafe fn push_element(
         ) && access.bit.is_none();
         if !aggregate {
             lua_from_c(l, st.cdata_tag.get(), access, address);
-            return;
+            return Ok(());
         }
-        refuse_long_double(l, st, access);
+        refuse_long_double(l, st, access)?;
         let reference = object::push_ref(l, st.cdata_tag.get(), access.ty, address, access.size);
         let through_pointer = !parent_header.is_ref()
             && matches!(
@@ -416,6 +417,7 @@ unsafe fn push_element(
             object::set_anchor(&mut *reference, anchor);
         }
     }
+    Ok(())
 }
 
 /// The cached number field or number element the key at 2 names in the cdata at 1, with
@@ -488,7 +490,7 @@ unsafe fn number_element_at(
 }
 
 /// `cd.field`, `cd[i]`, `p.x` through a pointer; else the metatype's `__index`.
-unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
+pub(super) unsafe fn cdata_index(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module; the number field's address
     // is valid for its shape.
     unsafe {
@@ -510,14 +512,14 @@ unsafe extern "C-unwind" fn cdata_index(l: State) -> c_int {
     }
 }
 
-/// Raises LuaJIT's error for reading a `long double` field or element, which Luau
-/// cannot hold as a number (a `long double` cdata itself is still made by `ffi.new`).
+/// `Err(RAISE)` with LuaJIT's error for reading a `long double` field or element, which
+/// Luau cannot hold as a number (a `long double` cdata itself is still made by `ffi.new`).
 ///
 /// # Safety
-/// `l` live; nothing owned by the caller is live (this may raise).
-unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) {
+/// `l` live with 2 free slots.
+unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) -> Result<(), c_int> {
     if access.shape != Shape::Other {
-        return;
+        return Ok(());
     }
     let message = {
         let reg = st.registry.borrow();
@@ -532,9 +534,10 @@ unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) {
             _ => None,
         }
     };
-    if let Some(message) = message {
-        // SAFETY: caller contract; the message is moved into the raise.
-        unsafe { stack::raise_here(l, message) }
+    match message {
+        // SAFETY: caller contract.
+        Some(message) => Err(unsafe { stack::raise_here(l, message) }),
+        None => Ok(()),
     }
 }
 
@@ -549,12 +552,12 @@ unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *cons
     unsafe {
         let (ty, data, bytes) = (h.ty, h.data, h.reachable_bytes());
         if let Some((access, address)) = cached_field(l, st, ty, data, bytes, key) {
-            push_element(l, st, access, address, 1, h);
+            stack::or_return!(push_element(l, st, access, address, 1, h));
             return 1;
         }
         let failure = match locate(l, st, ty, data, bytes) {
             Ok((access, address)) => {
-                push_element(l, st, access, address, 1, h);
+                stack::or_return!(push_element(l, st, access, address, 1, h));
                 return 1;
             }
             Err(message) => message,
@@ -576,7 +579,7 @@ unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *cons
                 return call_with(l, &[1, 2]).min(1);
             }
             lua::lua_pushvalue(l, 2);
-            lua::lua_gettable(l, -2);
+            stack::or_return!(stack::get_table(l, lua::lua_absindex(l, -2)));
             // As LuaJIT: a key the `__index` table does not have is the cdata's error
             // (`'struct s' has no member named 'k'`), not nil.
             if lua::lua_type(l, -1) != lua::LUA_TNIL {
@@ -639,7 +642,7 @@ pub unsafe fn store(
 }
 
 /// `cd.field = v`, `cd[i] = v`; else the metatype's `__newindex`.
-unsafe extern "C-unwind" fn cdata_newindex(l: State) -> c_int {
+pub(super) unsafe fn cdata_newindex(l: State) -> c_int {
     // SAFETY: as cdata_index.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -692,17 +695,16 @@ unsafe fn newindex_other(
             Err(message) => {
                 if super::ctype_object::record_constant(l, st, 1, 2).is_some() {
                     drop(message);
-                    stack::raise_here(l, Error::WriteToConstant.to_string())
+                    return stack::raise_here(l, Error::WriteToConstant.to_string());
                 }
                 if push_metamethod(l, st, 1, c"__newindex") {
                     drop(message);
                     if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
-                        call_with(l, &[1, 2, 3]);
-                        return 0;
+                        return call_with(l, &[1, 2, 3]).min(0);
                     }
                     lua::lua_pushvalue(l, 2);
                     lua::lua_pushvalue(l, 3);
-                    lua::lua_settable(l, -3);
+                    stack::or_return!(stack::set_table(l, lua::lua_absindex(l, -3)));
                     return 0;
                 }
                 message
@@ -713,7 +715,7 @@ unsafe fn newindex_other(
 }
 
 /// `cd:method(...)`: looks the method up as `cd.method` would and calls it.
-unsafe extern "C-unwind" fn cdata_namecall(l: State) -> c_int {
+pub(super) unsafe fn cdata_namecall(l: State) -> c_int {
     // SAFETY: called by Luau for `cd:name(...)`; the name comes from lua_namecallatom.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -737,20 +739,21 @@ unsafe extern "C-unwind" fn cdata_namecall(l: State) -> c_int {
                 .to_string(),
                 None => "bad self".into(),
             };
-            stack::raise(l, message)
+            return stack::raise(l, message);
         }
         let nargs = lua::lua_gettop(l) - 1;
         // Resolve the method: __index table lookup or __index(cd, name).
         if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
             lua::lua_pushvalue(l, 1);
             lua::lua_pushstring(l, name);
-            lua::lua_call(l, 2, 1);
+            stack::or_return!(stack::call(l, 2, 1));
         } else {
-            lua::lua_getfield(l, -1, name);
+            lua::lua_pushstring(l, name);
+            stack::or_return!(stack::get_table(l, lua::lua_absindex(l, -2)));
             lua::lua_replace(l, -2);
         }
         lua::lua_insert(l, 1);
-        lua::lua_call(l, nargs, lua::LUA_MULTRET);
+        stack::or_return!(stack::call(l, nargs, lua::LUA_MULTRET));
         lua::lua_gettop(l)
     }
 }
@@ -875,7 +878,7 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
                     drop(message);
                     return n;
                 }
-                stack::raise_here(l, message)
+                return stack::raise_here(l, message);
             }
         };
         push_result(l, st, result);
@@ -885,7 +888,7 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
 
 macro_rules! arith_functions {
     ($($name:ident => $op:expr),* $(,)?) => {$(
-        unsafe extern "C-unwind" fn $name(l: State) -> c_int {
+        pub(super) unsafe fn $name(l: State) -> c_int {
             // SAFETY: called by Luau as a metamethod of this module.
             unsafe { arith_metamethod(l, $op) }
         }
@@ -928,23 +931,23 @@ unsafe fn compare_metamethod(l: State, op: CompareOp) -> c_int {
             }
         }
         let result = stack::guarded(|| arith::compare(&mut st.registry.borrow_mut(), op, a, b));
-        let answer = stack::ok_or_raise(l, result);
+        let answer = stack::raise_err!(l, result);
         lua::lua_pushboolean(l, answer as c_int);
         1
     }
 }
 
-unsafe extern "C-unwind" fn cdata_eq(l: State) -> c_int {
+pub(super) unsafe fn cdata_eq(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe { compare_metamethod(l, CompareOp::Eq) }
 }
 
-unsafe extern "C-unwind" fn cdata_lt(l: State) -> c_int {
+pub(super) unsafe fn cdata_lt(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe { compare_metamethod(l, CompareOp::Lt) }
 }
 
-unsafe extern "C-unwind" fn cdata_le(l: State) -> c_int {
+pub(super) unsafe fn cdata_le(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe { compare_metamethod(l, CompareOp::Le) }
 }
@@ -1069,7 +1072,7 @@ pub fn number_text(n: f64) -> String {
     }
 }
 
-unsafe extern "C-unwind" fn cdata_tostring(l: State) -> c_int {
+pub(super) unsafe fn cdata_tostring(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -1088,8 +1091,9 @@ unsafe extern "C-unwind" fn cdata_tostring(l: State) -> c_int {
 /// Raises `message` built from the C name of the cdata at 1.
 ///
 /// # Safety
-/// Inside a metamethod; never returns.
-unsafe fn raise_for(l: State, st: &ModuleState, message: impl FnOnce(String) -> Error) -> ! {
+/// Inside a metamethod.
+#[must_use = "return RAISE to the trampoline"]
+unsafe fn raise_for(l: State, st: &ModuleState, message: impl FnOnce(String) -> Error) -> c_int {
     // SAFETY: caller contract.
     unsafe {
         let ty = object::to_cdata(l, st.cdata_tag.get(), 1)
@@ -1100,7 +1104,7 @@ unsafe fn raise_for(l: State, st: &ModuleState, message: impl FnOnce(String) -> 
     }
 }
 
-unsafe extern "C-unwind" fn cdata_len(l: State) -> c_int {
+pub(super) unsafe fn cdata_len(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -1111,7 +1115,7 @@ unsafe extern "C-unwind" fn cdata_len(l: State) -> c_int {
     }
 }
 
-unsafe extern "C-unwind" fn cdata_call(l: State) -> c_int {
+pub(super) unsafe fn cdata_call(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module. The number caller is the
     // last thing called, so the compiler makes it a jump.
     unsafe {
@@ -1138,7 +1142,7 @@ pub(super) unsafe fn call_other(l: State, st: &'static ModuleState) -> c_int {
         if push_metamethod(l, st, 1, c"__call") {
             lua::lua_insert(l, 1);
             let nargs = lua::lua_gettop(l) - 1;
-            lua::lua_call(l, nargs, lua::LUA_MULTRET);
+            stack::or_return!(stack::call(l, nargs, lua::LUA_MULTRET));
             return lua::lua_gettop(l);
         }
         // As LuaJIT: a pointer is named by its target (`'struct s' is not callable`),
@@ -1158,7 +1162,7 @@ pub(super) unsafe fn call_other(l: State, st: &'static ModuleState) -> c_int {
     }
 }
 
-unsafe extern "C-unwind" fn cdata_concat(l: State) -> c_int {
+pub(super) unsafe fn cdata_concat(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -1185,13 +1189,13 @@ unsafe extern "C-unwind" fn cdata_concat(l: State) -> c_int {
 
 /// `for i, v in cd do`: the metatype's `__iter`, else the elements of a fixed-size
 /// array as (index from 0, value).
-unsafe extern "C-unwind" fn cdata_iter(l: State) -> c_int {
+pub(super) unsafe fn cdata_iter(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module.
     unsafe {
         let st = ModuleState::of_call(l);
         if push_metamethod(l, st, 1, c"__iter") {
             lua::lua_pushvalue(l, 1);
-            lua::lua_call(l, 1, 3);
+            stack::or_return!(stack::call(l, 1, 3));
             return 3;
         }
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
@@ -1202,9 +1206,9 @@ unsafe extern "C-unwind" fn cdata_iter(l: State) -> c_int {
             Shape::Array { len: Some(_), .. }
         );
         if !fixed {
-            raise_for(l, st, |ty| Error::CannotIterate { ty })
+            return raise_for(l, st, |ty| Error::CannotIterate { ty });
         }
-        stack::push_closure(l, array_next, st.as_upvalue());
+        stack::push_closure(l, entries::c::array_next, st.as_upvalue());
         lua::lua_pushvalue(l, 1);
         lua::lua_pushnumber(l, -1.0);
         3
@@ -1212,7 +1216,7 @@ unsafe extern "C-unwind" fn cdata_iter(l: State) -> c_int {
 }
 
 /// The iterator of [`cdata_iter`]: `(array, i)` → `i + 1, array[i + 1]`, or nothing.
-unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
+pub(super) unsafe fn array_next(l: State) -> c_int {
     // SAFETY: called by the generic for with the array and the last index.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -1229,9 +1233,9 @@ unsafe extern "C-unwind" fn array_next(l: State) -> c_int {
             return 0;
         }
         let located = element(st, ty, data, bytes, next);
-        let (access, address) = stack::ok_or_raise(l, located);
+        let (access, address) = stack::raise_err!(l, located);
         lua::lua_pushnumber(l, next as f64);
-        push_element(l, st, access, address, 1, h);
+        stack::or_return!(push_element(l, st, access, address, 1, h));
         2
     }
 }
@@ -1285,7 +1289,7 @@ pub unsafe fn wrap_collectgarbage(l: State, st: &'static ModuleState) {
         lua::lua_insert(l, -2);
         lua::lua_pushcclosurek(
             l,
-            collectgarbage_then_finalize,
+            entries::c::collectgarbage_then_finalize,
             c"collectgarbage".as_ptr(),
             2,
             None,
@@ -1296,7 +1300,7 @@ pub unsafe fn wrap_collectgarbage(l: State, st: &'static ModuleState) {
 
 /// The `collectgarbage` of [`wrap_collectgarbage`]: the original (upvalue 2) with every
 /// argument and result, then the queued finalizers.
-unsafe extern "C-unwind" fn collectgarbage_then_finalize(l: State) -> c_int {
+pub(super) unsafe fn collectgarbage_then_finalize(l: State) -> c_int {
     // SAFETY: called by Luau with upvalue 1 the module state and upvalue 2 the original
     // function; errors of the original propagate with nothing owned live.
     unsafe {
@@ -1304,7 +1308,7 @@ unsafe extern "C-unwind" fn collectgarbage_then_finalize(l: State) -> c_int {
         let nargs = lua::lua_gettop(l);
         lua::lua_pushvalue(l, lua::lua_upvalueindex(2));
         lua::lua_insert(l, 1);
-        lua::lua_call(l, nargs, lua::LUA_MULTRET);
+        stack::or_return!(stack::call(l, nargs, lua::LUA_MULTRET));
         safe_point(l, st);
         lua::lua_gettop(l)
     }
@@ -1333,7 +1337,7 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
     // SAFETY: caller contract; the plan is computed under a registry borrow that is
     // dropped before any allocation; the error paths drop owned values first.
     unsafe {
-        let plan = (|| {
+        let plan = (|| -> Result<NewPlan, String> {
             let reg = st.registry.borrow();
             let (size, nelem, first_init) = if reg.is_variable_length(id) {
                 let nelem = convert::element_count(l, st.cdata_tag.get(), &reg, 2, function)?;
@@ -1355,7 +1359,14 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
                 metatype: metatype_key(st, &reg, id),
             })
         })();
-        let plan = stack::ok_or_raise(l, plan);
+        let plan = stack::raise_err!(l, plan);
+        // Luau's own limit on a userdata, refused here rather than raised by Luau.
+        if plan.size as usize > object::MAX_BLOCK {
+            return stack::raise(l, Error::BlockTooBig.to_string());
+        }
+        if object::allocation_refused(plan.size as usize + 64) {
+            return stack::raise(l, Error::NotEnoughMemory.to_string());
+        }
         let top = lua::lua_gettop(l);
         let h = object::push_new(l, st.cdata_tag.get(), id, plan.size as usize, plan.align);
         let data = (*h).data;
@@ -1370,7 +1381,7 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
             plan.first_init,
             top,
         );
-        stack::ok_or_raise(l, result);
+        stack::raise_err!(l, result);
         if let Some(key) = plan.metatype {
             if push_metatype_field(l, st, key, c"__gc") {
                 attach_finalizer(l, st, -2, -1);
@@ -1566,10 +1577,10 @@ pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) ->
                 )),
             }
         };
-        let (size, align, shape) = stack::ok_or_raise(l, plan);
+        let (size, align, shape) = stack::raise_err!(l, plan);
         // An absent value is an error (lua_absindex must not see an index past the top).
         if lua::lua_gettop(l) < idx {
-            stack::raise(l, "bad argument #2 to 'cast' (value expected)".to_string())
+            return stack::raise(l, "bad argument #2 to 'cast' (value expected)".to_string());
         }
         let idx = lua::lua_absindex(l, idx);
         // The commonest cast, one pointer to another (`ffi.cast("const int *", p)` in a
@@ -1591,7 +1602,7 @@ pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) ->
             idx,
             Context::Cast,
         );
-        stack::ok_or_raise(l, result);
+        stack::raise_err!(l, result);
         1
     }
 }

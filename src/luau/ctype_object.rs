@@ -5,6 +5,7 @@
 //! the metatype's `__index` (static methods, which LuaJIT lacks).
 
 use super::cdata_object;
+use super::entries;
 use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::cdata::object;
@@ -28,11 +29,23 @@ pub unsafe fn register_metatable(l: State, st: &'static ModuleState) {
         lua::lua_rawsetfield(l, mt, c"__type".as_ptr());
         stack::push_str(l, "ffi");
         lua::lua_rawsetfield(l, mt, c"__metatable".as_ptr());
-        stack::set_function(l, mt, c"__tostring", ctype_tostring, st.as_upvalue());
-        stack::set_function(l, mt, c"__eq", ctype_eq, st.as_upvalue());
-        stack::set_function(l, mt, c"__call", ctype_call, st.as_upvalue());
-        stack::set_function(l, mt, c"__index", ctype_index, st.as_upvalue());
-        stack::set_function(l, mt, c"__newindex", ctype_newindex, st.as_upvalue());
+        stack::set_function(
+            l,
+            mt,
+            c"__tostring",
+            entries::c::ctype_tostring,
+            st.as_upvalue(),
+        );
+        stack::set_function(l, mt, c"__eq", entries::c::ctype_eq, st.as_upvalue());
+        stack::set_function(l, mt, c"__call", entries::c::ctype_call, st.as_upvalue());
+        stack::set_function(l, mt, c"__index", entries::c::ctype_index, st.as_upvalue());
+        stack::set_function(
+            l,
+            mt,
+            c"__newindex",
+            entries::c::ctype_newindex,
+            st.as_upvalue(),
+        );
         lua::lua_setreadonly(l, mt, 1);
         lua::lua_setuserdatametatable(l, st.ctype_tag);
     }
@@ -67,7 +80,7 @@ pub unsafe fn to_ctype(l: State, st: &ModuleState, idx: c_int) -> Option<CTypeId
 }
 
 /// `tostring(ct)`: `ctype<C spelling>`.
-unsafe extern "C-unwind" fn ctype_tostring(l: State) -> c_int {
+pub(super) unsafe fn ctype_tostring(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module, upvalue 1 is the state.
     let st = unsafe { ModuleState::of_call(l) };
     // SAFETY: argument 1 exists (metamethod) and is only read.
@@ -81,7 +94,7 @@ unsafe extern "C-unwind" fn ctype_tostring(l: State) -> c_int {
 }
 
 /// `ct1 == ct2`: the same C type (qualifiers included).
-unsafe extern "C-unwind" fn ctype_eq(l: State) -> c_int {
+pub(super) unsafe fn ctype_eq(l: State) -> c_int {
     // SAFETY: as ctype_tostring; both operands are read only.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -105,7 +118,7 @@ unsafe fn metatype_of(l: State, st: &ModuleState) -> Option<CTypeId> {
 }
 
 /// `ct(...)`: the metatype's `__new(ct, ...)` if there is one, else `ffi.new(ct, ...)`.
-unsafe extern "C-unwind" fn ctype_call(l: State) -> c_int {
+pub(super) unsafe fn ctype_call(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module with the ctype at 1.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -117,7 +130,7 @@ unsafe extern "C-unwind" fn ctype_call(l: State) -> c_int {
             if cdata_object::push_metatype_field(l, st, key, c"__new") {
                 lua::lua_insert(l, 1);
                 let nargs = lua::lua_gettop(l) - 1;
-                lua::lua_call(l, nargs, lua::LUA_MULTRET);
+                stack::or_return!(stack::call(l, nargs, lua::LUA_MULTRET));
                 return lua::lua_gettop(l);
             }
         }
@@ -153,11 +166,11 @@ pub unsafe fn record_constant(l: State, st: &ModuleState, obj: c_int, key: c_int
 /// `ct.name`: a `static const` member of the record, else looked up in the metatype's
 /// `__index` (a table, or a function called with the ctype and the key). A key the table
 /// lacks, or no metatype: an error as for a cdata (LuaJIT).
-unsafe extern "C-unwind" fn ctype_index(l: State) -> c_int {
+pub(super) unsafe fn ctype_index(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module with the ctype at 1.
     unsafe {
         let st = ModuleState::of_call(l);
-        raise_unless_string_key(l);
+        stack::or_return!(refuse_non_string_key(l));
         if let Some(number) = record_constant(l, st, 1, 2) {
             lua::lua_pushnumber(l, number);
             return 1;
@@ -167,11 +180,11 @@ unsafe extern "C-unwind" fn ctype_index(l: State) -> c_int {
                 if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
                     lua::lua_pushvalue(l, 1);
                     lua::lua_pushvalue(l, 2);
-                    lua::lua_call(l, 2, 1);
+                    stack::or_return!(stack::call(l, 2, 1));
                     return 1;
                 }
                 lua::lua_pushvalue(l, 2);
-                lua::lua_gettable(l, -2);
+                stack::or_return!(stack::get_table(l, lua::lua_absindex(l, -2)));
                 // As LuaJIT: a key the `__index` table does not have is an error
                 // (`'struct s' has no member named 'k'`), not nil.
                 if lua::lua_type(l, -1) != lua::LUA_TNIL {
@@ -195,10 +208,12 @@ unsafe extern "C-unwind" fn ctype_index(l: State) -> c_int {
 /// As LuaJIT: a ctype is indexed (read or stored) only by name; any other key is
 /// `'ctype' cannot be indexed with 'number'`.
 ///
+/// `Err(RAISE)` with that error pushed.
+///
 /// # Safety
-/// Called from a ctype metamethod, the key at 2, no value with a destructor held.
-unsafe fn raise_unless_string_key(l: State) {
-    // SAFETY: caller contract; only reads the stack, or raises.
+/// Called from a ctype metamethod, the key at 2.
+unsafe fn refuse_non_string_key(l: State) -> Result<(), c_int> {
+    // SAFETY: caller contract; only reads the stack, or pushes the error.
     unsafe {
         if lua::lua_type(l, 2) != lua::LUA_TSTRING {
             let message = Error::CannotIndexWith {
@@ -206,32 +221,33 @@ unsafe fn raise_unless_string_key(l: State) {
                 key: stack::type_name(l, 2).to_string(),
             }
             .to_string();
-            stack::raise_here(l, message);
+            return Err(stack::raise_here(l, message));
         }
     }
+    Ok(())
 }
 
 /// `ct.name = v`: the metatype's `__newindex` (a function, called with the ctype, the key
 /// and the value, or a table, stored into), else `'struct s' has no member named
 /// 'name'`, as in LuaJIT.
-unsafe extern "C-unwind" fn ctype_newindex(l: State) -> c_int {
+pub(super) unsafe fn ctype_newindex(l: State) -> c_int {
     // SAFETY: called by Luau as a metamethod of this module with the ctype at 1, the key
     // at 2 and the value at 3; no value with a destructor is held across the calls.
     unsafe {
         let st = ModuleState::of_call(l);
-        raise_unless_string_key(l);
+        stack::or_return!(refuse_non_string_key(l));
         if let Some(key) = metatype_of(l, st) {
             if cdata_object::push_metatype_field(l, st, key, c"__newindex") {
                 if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
                     lua::lua_pushvalue(l, 1);
                     lua::lua_pushvalue(l, 2);
                     lua::lua_pushvalue(l, 3);
-                    lua::lua_call(l, 3, 0);
+                    stack::or_return!(stack::call(l, 3, 0));
                     return 0;
                 }
                 lua::lua_pushvalue(l, 2);
                 lua::lua_pushvalue(l, 3);
-                lua::lua_settable(l, -3);
+                stack::or_return!(stack::set_table(l, lua::lua_absindex(l, -3)));
                 return 0;
             }
         }

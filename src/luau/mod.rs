@@ -7,6 +7,8 @@ mod call_glue;
 pub(crate) mod callback_glue;
 mod cdata_object;
 mod ctype_object;
+pub(crate) mod entries;
+mod host_abi;
 mod namespace;
 pub mod stack;
 pub(crate) mod state;

@@ -15,6 +15,7 @@
 
 use super::args::bad_argument;
 use super::call_glue;
+use super::entries;
 use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::cdata::convert::{c_from_lua, lua_from_c, Access, Context, Shape};
@@ -58,9 +59,9 @@ pub unsafe fn push(l: State, st: &'static ModuleState, library: Library) {
         let mt = lua::lua_absindex(l, -1);
         lua::lua_newuserdata_t(l, library);
         lua::lua_rawseti(l, mt, 1);
-        stack::set_function(l, mt, c"__index", namespace_index, up);
-        stack::set_function(l, mt, c"__newindex", namespace_newindex, up);
-        stack::set_function(l, mt, c"__tostring", namespace_tostring, up);
+        stack::set_function(l, mt, c"__index", entries::c::namespace_index, up);
+        stack::set_function(l, mt, c"__newindex", entries::c::namespace_newindex, up);
+        stack::set_function(l, mt, c"__tostring", entries::c::namespace_tostring, up);
         stack::push_str(l, "ffi");
         lua::lua_rawsetfield(l, mt, c"__metatable".as_ptr());
         lua::lua_setreadonly(l, mt, 1);
@@ -161,7 +162,7 @@ fn resolve(st: &ModuleState, library: &Library, name: &str) -> Result<Resolved, 
 }
 
 /// `lib.name`: a function cdata (cached), a variable's value, or a constant (cached).
-unsafe extern "C-unwind" fn namespace_index(l: State) -> c_int {
+pub(super) unsafe fn namespace_index(l: State) -> c_int {
     // SAFETY: called by Luau as the namespace's __index; owned values are dropped
     // before raising.
     unsafe {
@@ -179,7 +180,7 @@ unsafe extern "C-unwind" fn namespace_index(l: State) -> c_int {
         let is_process = library.is_process();
         let resolved = match resolved {
             Ok(resolved) => resolved,
-            Err(message) => stack::raise_here(l, message),
+            Err(message) => return stack::raise_here(l, message),
         };
         let tag = st.cdata_tag.get();
         match resolved {
@@ -215,7 +216,7 @@ unsafe extern "C-unwind" fn namespace_index(l: State) -> c_int {
 }
 
 /// `lib.var = v`: writes an extern variable; anything else is a constant location.
-unsafe extern "C-unwind" fn namespace_newindex(l: State) -> c_int {
+pub(super) unsafe fn namespace_newindex(l: State) -> c_int {
     // SAFETY: as namespace_index.
     unsafe {
         let st = ModuleState::of_call(l);
@@ -244,14 +245,14 @@ unsafe extern "C-unwind" fn namespace_newindex(l: State) -> c_int {
                 _ => Err(Error::WriteToConstant.to_string()),
             });
         if let Err(message) = result {
-            stack::raise_here(l, message)
+            return stack::raise_here(l, message);
         }
         0
     }
 }
 
 /// `tostring(lib)`: as LuaJIT prints its namespace userdata.
-unsafe extern "C-unwind" fn namespace_tostring(l: State) -> c_int {
+pub(super) unsafe fn namespace_tostring(l: State) -> c_int {
     // SAFETY: called by Luau as __tostring; pushes one string.
     unsafe {
         let text = format!("userdata: {:p}", lua::lua_topointer(l, 1));
@@ -262,7 +263,7 @@ unsafe extern "C-unwind" fn namespace_tostring(l: State) -> c_int {
 
 /// `ffi.load(name [, global])`: a namespace for the library; a load failure names the
 /// library and says why.
-pub unsafe extern "C-unwind" fn ffi_load(l: State) -> c_int {
+pub(super) unsafe fn ffi_load(l: State) -> c_int {
     // SAFETY: called by Luau with the module's upvalue; the Library moves into the
     // userdata before anything may raise.
     unsafe {
@@ -287,7 +288,7 @@ pub unsafe extern "C-unwind" fn ffi_load(l: State) -> c_int {
         let library = name.and_then(|name| {
             stack::guarded(|| Library::load(&name, global).map_err(|e| e.to_string()))
         });
-        let library = stack::ok_or_raise(l, library);
+        let library = stack::raise_err!(l, library);
         push(l, st, library);
         1
     }

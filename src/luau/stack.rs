@@ -12,7 +12,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// A raw Luau state pointer as handed to a `lua_CFunction`.
 pub type State = *mut lua_State;
 
-/// The signature of every function the module hands to Luau.
+/// The signature of every function the module hands to Luau: a C trampoline of
+/// `entries.rs`.
 pub type CFunction = unsafe extern "C-unwind" fn(State) -> c_int;
 
 /// Runs pure Rust work, turning a panic into an error message so that no Rust unwind
@@ -31,18 +32,20 @@ pub fn guarded<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String>
     }
 }
 
-/// Raises `message` as a Luau error. Uses 1 stack slot; never returns.
+/// What a module function returns to its C trampoline (`entries.rs`) to have the value
+/// on top of the stack raised as a Luau error.
+pub const RAISE: c_int = -1;
+
+/// Pushes `message` as the error to raise and returns [`RAISE`], for the function to
+/// return to its trampoline. Uses 1 stack slot.
 ///
 /// # Safety
-/// `l` must be a live state inside a `lua_CFunction` called by Luau. The caller must hold
-/// no value with a destructor: the error unwinds through this frame as a C++ exception.
-pub unsafe fn raise(l: State, message: String) -> ! {
-    // SAFETY: l is live (caller contract); the bytes are copied into the Luau string
-    // before `message` is dropped.
+/// `l` must be a live state inside a module function with a free slot.
+#[must_use = "return RAISE to the trampoline"]
+pub unsafe fn raise(l: State, message: String) -> c_int {
+    // SAFETY: l is live (caller contract); Luau copies the bytes.
     unsafe { lua::lua_pushlstring(l, message.as_ptr().cast(), message.len()) };
-    drop(message);
-    // SAFETY: the error value is on top of the stack; lua_error does not return.
-    unsafe { lua::lua_error(l) }
+    RAISE
 }
 
 /// [`raise`] with the position of the Luau code being run (`file:line: `) in front, as
@@ -51,30 +54,114 @@ pub unsafe fn raise(l: State, message: String) -> ! {
 /// calls report none, and use [`raise`].
 ///
 /// # Safety
-/// As [`raise`]; called from a metamethod.
-pub unsafe fn raise_here(l: State, message: String) -> ! {
+/// As [`raise`]; called from a metamethod, with 2 free slots.
+#[must_use = "return RAISE to the trampoline"]
+pub unsafe fn raise_here(l: State, message: String) -> c_int {
     // SAFETY: l is live (caller contract); luaL_where pushes one string (empty when the
     // caller is not Luau code), concatenated with the message.
     unsafe {
         lua::luaL_where(l, 1);
         lua::lua_pushlstring(l, message.as_ptr().cast(), message.len());
-        drop(message);
         lua::lua_concat(l, 2);
-        lua::lua_error(l)
+    }
+    RAISE
+}
+
+/// Calls the function below `nargs` arguments on the top of the stack, protected, as
+/// `lua_call` would: `Ok` with its results pushed, or `Err(RAISE)` with its error value on
+/// top, to return to the trampoline (no Luau error unwinds through Rust).
+///
+/// # Safety
+/// `l` live with the function and its arguments on the stack.
+pub unsafe fn call(l: State, nargs: c_int, nresults: c_int) -> Result<(), c_int> {
+    // SAFETY: caller contract; lua_pcall catches every Luau error.
+    match unsafe { lua::lua_pcall(l, nargs, nresults, 0) } {
+        lua::LUA_OK => Ok(()),
+        _ => Err(RAISE),
     }
 }
 
-/// Unwraps `result` or raises its error. For the end of an API function.
+extern "C-unwind" {
+    /// `lua_gettable(L, 1)` as a `lua_CFunction` (trampolines.c), for [`get_table`].
+    fn luauffi_gettable(l: State) -> c_int;
+    /// `lua_settable(L, 1)` as a `lua_CFunction` (trampolines.c), for [`set_table`].
+    fn luauffi_settable(l: State) -> c_int;
+}
+
+/// `t[k]` with `t` at `table` and `k` on top, replaced by the value, as `lua_gettable`:
+/// a plain table is read raw; one with a metatable (whose `__index` may run Luau code) is
+/// read in a protected call, `Err(RAISE)` with its error on top. Uses 3 slots.
 ///
 /// # Safety
-/// As [`raise`].
-pub unsafe fn ok_or_raise<T>(l: State, result: Result<T, String>) -> T {
-    match result {
-        Ok(v) => v,
-        // SAFETY: forwarded caller contract.
-        Err(message) => unsafe { raise(l, message) },
+/// `l` live, `table` an absolute index of a table, a key on top.
+pub unsafe fn get_table(l: State, table: c_int) -> Result<(), c_int> {
+    // SAFETY: caller contract; rawget and getmetatable never raise; the protected
+    // call gets the table and the key as arguments and leaves one result.
+    unsafe {
+        lua::lua_pushvalue(l, -1);
+        lua::lua_rawget(l, table);
+        if lua::lua_type(l, -1) != lua::LUA_TNIL || lua::lua_getmetatable(l, table) == 0 {
+            lua::lua_replace(l, -2);
+            return Ok(());
+        }
+        lua::lua_settop(l, -3);
+        lua::lua_pushcclosurek(l, luauffi_gettable, c"gettable".as_ptr(), 0, None);
+        lua::lua_insert(l, -2);
+        lua::lua_pushvalue(l, table);
+        lua::lua_insert(l, -2);
+        call(l, 2, 1)
     }
 }
+
+/// `t[k] = v` with `t` at `table` and `k`, `v` on top (both popped), as `lua_settable`:
+/// raw into a plain table, protected when it has a metatable. Uses 3 slots.
+///
+/// # Safety
+/// `l` live, `table` an absolute index of a writable table, a key and a value on top.
+pub unsafe fn set_table(l: State, table: c_int) -> Result<(), c_int> {
+    // SAFETY: caller contract, as in get_table.
+    unsafe {
+        if lua::lua_getmetatable(l, table) == 0 {
+            lua::lua_rawset(l, table);
+            return Ok(());
+        }
+        lua::lua_settop(l, -2);
+        lua::lua_pushcclosurek(l, luauffi_settable, c"settable".as_ptr(), 0, None);
+        lua::lua_insert(l, -3);
+        lua::lua_pushvalue(l, table);
+        lua::lua_insert(l, -3);
+        call(l, 3, 0)
+    }
+}
+
+/// Unwraps a `Result`, or returns [`raise`] of its error from the enclosing module
+/// function (which must return `c_int`).
+macro_rules! raise_err {
+    ($l:expr, $result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(message) => {
+                // SAFETY: the enclosing module function's contract: a live state.
+                #[allow(unused_unsafe)]
+                let raised = unsafe { $crate::luau::stack::raise($l, message.into()) };
+                return raised;
+            }
+        }
+    };
+}
+pub(crate) use raise_err;
+
+/// Unwraps the `Ok` of a helper that may have pushed an error, or returns its
+/// `Err(RAISE)` from the enclosing module function.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(raised) => return raised,
+        }
+    };
+}
+pub(crate) use or_return;
 
 /// Pushes a Rust string. Uses 1 stack slot.
 ///

@@ -1,0 +1,50 @@
+//! Compiles the C trampolines (`src/luau/trampolines.c`): every `lua_CFunction` the module
+//! hands to Luau is a few lines of C that call the Rust body and raise its error with
+//! `lua_error` once the Rust frame has returned, so no Luau error ever unwinds through
+//! Rust (hosts built with `panic = "abort"`, Luau built with `longjmp`).
+//!
+//! The list of entry points lives once, in `src/luau/entries.rs`; this script reads the
+//! names from it and writes `entries.h` (one `ENTRY(name)` line each) for the C file.
+
+use std::env;
+use std::fs;
+use std::path::PathBuf;
+
+const ENTRIES: &str = "src/luau/entries.rs";
+const TRAMPOLINES: &str = "src/luau/trampolines.c";
+
+fn main() {
+    println!("cargo:rerun-if-changed={ENTRIES}");
+    println!("cargo:rerun-if-changed={TRAMPOLINES}");
+    let source = fs::read_to_string(ENTRIES).expect("read src/luau/entries.rs");
+    let names = entry_names(&source);
+    assert!(!names.is_empty(), "no entries found in {ENTRIES}");
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    let header: String = names.iter().map(|n| format!("ENTRY({n})\n")).collect();
+    fs::write(out_dir.join("entries.h"), header).expect("write entries.h");
+    cc::Build::new()
+        .file(TRAMPOLINES)
+        .include(&out_dir)
+        // lua_error throws a C++ exception through these frames (mlua's Luau).
+        .flag_if_supported("-fexceptions")
+        .compile("luauffi_trampolines");
+}
+
+/// The names between `entries! {` and the closing `}`: one `name: path,` per line.
+fn entry_names(source: &str) -> Vec<String> {
+    let start = source.find("entries! {").expect("an entries! { ... } list") + 10;
+    let body = &source[start..];
+    let body = &body[..body.find('}').expect("the entries list is closed")];
+    body.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .map(|line| {
+            let name = line.split(':').next().unwrap_or_default().trim();
+            assert!(
+                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "bad entry line in {ENTRIES}: {line}"
+            );
+            name.to_string()
+        })
+        .collect()
+}

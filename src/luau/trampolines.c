@@ -1,0 +1,73 @@
+/* The C side of every lua_CFunction of luau-ffi.
+ *
+ * Each Rust body returns a result count, or LUAUFFI_RAISE after pushing the error value;
+ * the trampoline then raises that value with lua_error, from a C frame, after the Rust
+ * frame has returned. So a Luau error (a C++ exception or a longjmp, depending on how
+ * Luau was built) never unwinds through Rust code, and the module works in hosts built
+ * with panic = "abort". The list of entries is generated from src/luau/entries.rs.
+ */
+#include <stddef.h>
+
+typedef struct lua_State lua_State;
+
+/* The Luau C API (LUA_API is extern "C" in the builds this module supports). */
+extern void lua_error(lua_State *L);
+
+#define LUAUFFI_RAISE (-1)
+
+extern int lua_gettable(lua_State *L, int idx);
+extern void lua_settable(lua_State *L, int idx);
+
+/* t[k] and t[k] = v for tables whose metamethods may raise: the module calls these
+ * under lua_pcall (stack.rs, get_table and set_table). */
+int luauffi_gettable(lua_State *L)
+{
+    lua_gettable(L, 1);
+    return 1;
+}
+
+int luauffi_settable(lua_State *L)
+{
+    lua_settable(L, 1);
+    return 0;
+}
+
+#define ENTRY(name)                                                                    \
+    int luauffi_body_##name(lua_State *L);                                             \
+    int luauffi_##name(lua_State *L)                                                   \
+    {                                                                                  \
+        int results = luauffi_body_##name(L);                                          \
+        if (results < 0)                                                               \
+            lua_error(L);                                                              \
+        return results;                                                                \
+    }
+#include "entries.h"
+
+/* The VM interrupt installed while finalizers are queued. The Rust body drains the queue
+ * (every finalizer runs protected) and returns the host's own interrupt, called last so
+ * that an error or yield it raises leaves no Rust frame behind. */
+typedef void (*luauffi_interrupt_fn)(lua_State *L, int gc);
+luauffi_interrupt_fn luauffi_body_interrupt(lua_State *L, int gc);
+
+void luauffi_interrupt(lua_State *L, int gc)
+{
+    luauffi_interrupt_fn host = luauffi_body_interrupt(L, gc);
+    if (host != NULL)
+        host(L, gc);
+}
+
+/* The Luau build the host says it has (include/luau_ffi.h, LUAU_FFI_HOST_ABI), or NULL
+ * when the host does not say. Weak: a host without the stamp still loads the module. */
+struct luau_ffi_host_abi_t
+{
+    unsigned int size;
+    unsigned int luau_release;
+    int maxcstack;
+    int vector_size;
+};
+extern const struct luau_ffi_host_abi_t luau_ffi_host_abi __attribute__((weak));
+
+const struct luau_ffi_host_abi_t *luauffi_host_abi(void)
+{
+    return &luau_ffi_host_abi;
+}
