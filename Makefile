@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -41,8 +41,47 @@ $(FIXTURE): spec/native/fixture.c
 
 fixture: $(FIXTURE)
 
+# The static library for C/C++ programs that embed Luau (include/luau_ffi.h), built with
+# `module` (the Luau C API left undefined) in its own target directory, so that it and
+# ffi.so do not rebuild each other.
+STATICLIB := $(DIST)/libluau_ffi.a
+staticlib:
+	$(CARGO) rustc --release --features module --lib --crate-type staticlib --target-dir target/staticlib
+	@mkdir -p $(DIST)
+	rm -f $(STATICLIB) && cp target/staticlib/release/libluau_ffi.a $(STATICLIB)
+
+# The embedding examples: a C++ program linking the static library with the Luau the
+# reference host built (examples/embed-c), and an mlua application built with
+# panic = "abort" that links the crate (examples/embed-mlua). Both run examples/embed.luau.
+LUAU_LIBDIR = $(shell ls -td examples/host/target/release/build/luau-ffi-host-*/out/luau-build 2>/dev/null | head -1)
+EMBED_CFLAGS = -O2 -DLUA_API='extern "C"' -DLUACODE_API='extern "C"' -DLUAI_MAXCSTACK=1000000 \
+	-DLUA_VECTOR_SIZE=3 -I'$(LUAU_ROOT)/VM/include' -I'$(LUAU_ROOT)/Compiler/include' -Iinclude
+EMBED_LIBS = -Wl,--gc-sections -Wl,--start-group $(STATICLIB) $(wildcard $(LUAU_LIBDIR)/*.a) \
+	-Wl,--end-group -lstdc++ -lpthread -ldl -lm
+EMBED_MLUA := $(DIST)/embed-mlua
+
+embed: staticlib host
+	$(CXX) $(EMBED_CFLAGS) -o $(DIST)/embed-c examples/embed-c/main.cpp $(EMBED_LIBS)
+	$(CXX) $(EMBED_CFLAGS) -DEMBED_C_RELEASE=739 -o $(DIST)/embed-c-wrong-luau examples/embed-c/main.cpp $(EMBED_LIBS)
+	cd examples/embed-mlua && $(CARGO) build --release --target-dir ../../target/embed
+	rm -f $(EMBED_MLUA) && cp target/embed/release/embed-mlua $(EMBED_MLUA)
+
+# Each embedding runs the script and prints its last line; the copy of embed-c that claims
+# another Luau release must be refused at luaopen_ffi with a message naming both.
+test-embed: embed
+	@passed=0; failed=0; \
+	if $(DIST)/embed-c examples/embed.luau | tee /dev/stderr | grep -qx 'embed: ok'; then passed=$$((passed+1)); \
+	else echo "FAIL embed-c"; failed=$$((failed+1)); fi; \
+	out=$$($(DIST)/embed-c-wrong-luau examples/embed.luau 2>&1); echo "$$out"; \
+	if echo "$$out" | grep -q "this host's Luau is Luau 0.739 .* built for Luau 0.740"; then passed=$$((passed+1)); \
+	else echo "FAIL embed-c-wrong-luau"; failed=$$((failed+1)); fi; \
+	out=$$($(EMBED_MLUA) examples/embed.luau); echo "$$out"; \
+	if echo "$$out" | grep -qx 'embed: ok' && echo "$$out" | grep -q '^embed-mlua: interrupts ok'; then passed=$$((passed+1)); \
+	else echo "FAIL embed-mlua"; failed=$$((failed+1)); fi; \
+	echo "embed: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+
 # The spec suite runs last, so its `N passed, M failed` line closes the output.
-test: test-rust build fixture test-exports test-types test-examples test-gc test-spec
+test: test-rust build fixture test-exports test-types test-examples test-embed test-gc test-spec
 
 test-rust:
 	$(CARGO) test --release
@@ -95,9 +134,11 @@ FUZZ_ITERATIONS ?= 20000
 fuzz-api: build fixture
 	$(RUN_ENV) $(HOST) spec/fuzz_api.luau $(FUZZ_SEED) $(FUZZ_ITERATIONS)
 
-# The C headers of the Luau the host links, for the hand-written baseline bindings.
-LUAU_INCLUDE = $(shell $(CARGO) metadata --format-version 1 --manifest-path examples/host/Cargo.toml \
-	| python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="luau0-src"))')/luau/VM/include
+# The sources and C headers of the Luau the host links, for the hand-written baseline
+# bindings and the C++ embedding example.
+LUAU_ROOT = $(shell $(CARGO) metadata --format-version 1 --manifest-path examples/host/Cargo.toml \
+	| python3 -c 'import json,sys,os; m=json.load(sys.stdin); print(next(os.path.dirname(p["manifest_path"]) for p in m["packages"] if p["name"]=="luau0-src"))')/luau
+LUAU_INCLUDE = $(LUAU_ROOT)/VM/include
 
 # mlua builds Luau with LUAI_MAXCSTACK=1000000, which moves the pseudo-indices
 # (LUA_REGISTRYINDEX, upvalues): C built against the headers must say the same.

@@ -1,9 +1,11 @@
 //! Raw Luau stack helpers: the only place the Lua-facing code touches `lua_*` directly.
 //!
-//! Errors are raised as plain Luau strings (design.md §4.8). The pattern every API
-//! function follows (§4.9): read arguments with non-raising calls, run the Rust work in
-//! [`guarded`] (a panic becomes an error message, never an unwind through C), drop every
-//! owned value, then push results or [`raise`].
+//! Errors are plain Luau strings, and no Luau error ever unwinds through Rust: a module
+//! function pushes its error with [`raise`] and returns [`RAISE`] to its C trampoline
+//! (`entries.rs`), which calls `lua_error` once the Rust frame is gone; Luau functions
+//! are called with [`call`] (protected). The pattern every API function follows: read
+//! arguments with non-raising calls, run the Rust work in [`guarded`] (a panic becomes an
+//! error message), then push results or return [`raise`].
 
 use mlua::ffi::{self as lua, lua_State};
 use std::ffi::{c_int, c_void, CStr};
