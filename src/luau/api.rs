@@ -853,8 +853,7 @@ pub(super) unsafe fn ffi_tonumber(l: State) -> c_int {
         lua::lua_getglobal(l, c"tonumber".as_ptr());
         lua::lua_insert(l, 1);
         let nargs = lua::lua_gettop(l) - 1;
-        stack::or_return!(stack::call(l, nargs, 1));
-        1
+        stack::tail_call(nargs, 1)
     }
 }
 
