@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test-oom test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -80,11 +80,19 @@ test-embed: embed
 	else echo "FAIL embed-mlua"; failed=$$((failed+1)); fi; \
 	echo "embed: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
-# The spec suite runs last, so its `N passed, M failed` line closes the output.
-test: test-rust build fixture test-exports test-types test-examples test-embed test-gc test-spec
+# Out of memory under a process limit is a Luau error, not an abort (examples/host/src/state.rs).
+test-oom: build
+	(ulimit -v 600000; $(RUN_ENV) $(HOST) spec/native/oom.luau) | grep -qx 'oom: ok'
+	@echo "oom: 1 passed, 0 failed"
 
+# The spec suite runs last, so its `N passed, M failed` line closes the output.
+test: test-rust build fixture test-exports test-types test-examples test-embed test-oom test-gc test-spec
+
+# The library tests and doctests build the crate without `module` (Luau linked in), in
+# their own target directory: sharing target/release with the module build lets one
+# overwrite the other's libluau_ffi.so.
 test-rust:
-	$(CARGO) test --release
+	$(CARGO) test --release --target-dir target/rlib
 
 test-exports: build
 	sh spec/check_exports.sh $(MODULE) $(HOST)
@@ -163,7 +171,8 @@ fmt:
 	stylua .
 
 lint:
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --target-dir target/rlib -- -D warnings
+	$(CARGO) clippy --release --features module -- -D warnings
 	cd examples/host && $(CARGO) clippy -- -D warnings
 	stylua --check .
 

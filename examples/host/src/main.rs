@@ -9,6 +9,7 @@
 
 mod abi;
 mod native;
+mod state;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -55,8 +56,19 @@ fn run(program: &OsStr, script: &OsStr, args: &[OsString]) -> Result<(), String>
     }
 
     let lua = Lua::new();
-    setup(&lua, program, script, args).map_err(|e| format!("luau-ffi: {e}"))?;
+    state::limit_memory(&lua).map_err(|e| format!("luau-ffi: {e}"))?;
+    run_in(&lua, program, path, source, args)
+}
 
+/// Sets the state up and runs the script in it.
+fn run_in(
+    lua: &Lua,
+    program: &OsStr,
+    path: &Path,
+    source: Vec<u8>,
+    args: &[OsString],
+) -> Result<(), String> {
+    setup(lua, program, path.as_os_str(), args).map_err(|e| format!("luau-ffi: {e}"))?;
     let chunk = lua.load(source).set_name(format!("@{}", path.display()));
     let argv = args
         .iter()
