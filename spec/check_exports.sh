@@ -1,5 +1,5 @@
 #!/bin/sh
-# Checks the link contract between the module and the host (design.md §1):
+# Checks the link contract between the module and the host (docs/design.md, "Product shape"):
 #  - every lua_*/luaL_*/luau_* symbol ffi.so imports is exported by the host binary;
 #  - ffi.so has no dynamic dependency on the system libffi (it is linked statically).
 # Usage: check_exports.sh dist/ffi.so dist/luau-ffi
