@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -81,7 +81,7 @@ test-embed: embed
 	echo "embed: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
 # The spec suite runs last, so its `N passed, M failed` line closes the output.
-test: test-rust build fixture test-exports test-types test-examples test-embed test-gc test-spec
+test: test-rust build fixture test-exports test-types test-examples test-docs test-embed test-gc test-spec
 
 test-rust:
 	$(CARGO) test --release
@@ -92,6 +92,11 @@ test-exports: build
 test-types: build
 	$(RUN_ENV) sh spec/check_types.sh $(HOST)
 
+# Every ```luau block of the README and docs/ runs (they assert what they show); the
+# Rust test tests/types.rs type-checks the same blocks.
+test-docs: build
+	$(RUN_ENV) sh spec/check_docs.sh $(HOST) README.md docs/*.md
+
 test-spec: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau $(SPECS)
 
@@ -100,9 +105,10 @@ test-spec: build fixture
 test-gc: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau --gc-stress $(SPECS)
 
-# The examples run and print what they promise (each asserts its own results). The
-# real-library ones need zlib1g-dev, libsqlite3-dev and libssl-dev (.ci/run installs them).
-REAL_EXAMPLES = libc zlib sqlite sha256
+# The examples run and print what they promise (each asserts its own results); the Rust
+# test tests/types.rs type-checks them. The real-library ones need zlib1g-dev,
+# libsqlite3-dev and libssl-dev (.ci/run installs them).
+REAL_EXAMPLES = hello libc zlib sqlite sha256
 test-examples: build
 	@passed=0; failed=0; \
 	if $(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'; then passed=$$((passed+1)); \
