@@ -324,6 +324,15 @@ const REJECTED: &[(&str, &str)] = &[
         "Key 'include' not found in table 'FFI'",
     ),
     ("print(ffi.NULL)", "Key 'NULL' not found in table 'FFI'"),
+    (
+        r#"ffi.sizof("int")"#,
+        "Key 'sizof' not found in table 'FFI'",
+    ),
+    // A callback without annotations: its parameters have no type to come from.
+    (
+        r#"ffi.cast("int (*)(int)", function(x) return x + 1 end)"#,
+        "Consider placing the following annotations on the arguments: x: number",
+    ),
 ];
 
 fn program(code: &str) -> String {
