@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test-oom test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test-oom test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -86,7 +86,7 @@ test-oom: build
 	@echo "oom: 1 passed, 0 failed"
 
 # The spec suite runs last, so its `N passed, M failed` line closes the output.
-test: test-rust build fixture test-exports test-types test-examples test-embed test-oom test-gc test-spec
+test: test-rust build fixture test-exports test-types test-examples test-docs test-embed test-oom test-gc test-spec
 
 # The library tests and doctests build the crate without `module` (Luau linked in), in
 # their own target directory: sharing target/release with the module build lets one
@@ -100,6 +100,11 @@ test-exports: build
 test-types: build
 	$(RUN_ENV) sh spec/check_types.sh $(HOST)
 
+# Every ```luau block of the README and docs/ runs (they assert what they show); the
+# Rust test tests/types.rs type-checks the same blocks.
+test-docs: build
+	$(RUN_ENV) sh spec/check_docs.sh $(HOST) README.md docs/*.md
+
 test-spec: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau $(SPECS)
 
@@ -108,9 +113,10 @@ test-spec: build fixture
 test-gc: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau --gc-stress $(SPECS)
 
-# The examples run and print what they promise (each asserts its own results). The
-# real-library ones need zlib1g-dev, libsqlite3-dev and libssl-dev (.ci/run installs them).
-REAL_EXAMPLES = libc zlib sqlite sha256
+# The examples run and print what they promise (each asserts its own results); the Rust
+# test tests/types.rs type-checks them. The real-library ones need zlib1g-dev,
+# libsqlite3-dev and libssl-dev (.ci/run installs them).
+REAL_EXAMPLES = hello libc zlib sqlite sha256
 test-examples: build
 	@passed=0; failed=0; \
 	if $(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'; then passed=$$((passed+1)); \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Checks the link contract between the module and the host:
+# Checks the link contract between the module and the host (docs/design.md, "Product shape"):
 #  - ffi.so defines no Luau API function (it binds to the host's);
 #  - every lua_*/luaL_*/luau_* symbol ffi.so imports is exported by the host binary;
 #  - ffi.so has no dynamic dependency on the system libffi (it is linked statically).
