@@ -643,6 +643,12 @@ unsafe fn memory_arg(
                     limit: None,
                     extent: None,
                 },
+                // nil is NULL, as everywhere C expects a pointer (NULL results are nil).
+                lua::LUA_TNIL => Memory {
+                    address: 0,
+                    limit: None,
+                    extent: None,
+                },
                 lua::LUA_TNONE => return Err(bad_argument(idx, function, "value expected")),
                 _ => {
                     let got = match lua::lua_type(l, idx) {
