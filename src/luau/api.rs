@@ -2,6 +2,7 @@
 //! Each function is short and delegates to the module that owns the concern.
 
 use super::args::{bad_argument, ctype_arg, type_params};
+use super::bit_glue;
 use super::callback_glue;
 use super::cdata_object;
 use super::ctype_object;
@@ -93,6 +94,8 @@ pub unsafe fn open(l: State) -> c_int {
 
         // Luau additions (design.md §4.2, §4.4).
         set_tonumber(l, t, up);
+        bit_glue::push_table(l, up);
+        lua::lua_rawsetfield(l, t, c"bit".as_ptr());
         stack::set_function(l, t, c"isnull", entries::c::ffi_isnull, up);
         object::push_new(l, cdata_tag, CTypeId::VOID_PTR, size_of::<usize>(), 8);
         lua::lua_rawsetfield(l, t, c"nullptr".as_ptr());
