@@ -138,15 +138,25 @@ for _, n in ipairs({ 4, 8, 31, 32, 33, 36, 63, 64, 65, 68, -4, -31, -33, -63, -6
 	end
 	counts[#counts + 1] = name
 end
-local digit_counts = { "nil", "true", "s:-8", "i64:1", "u64:0xff00", "1.5", "-2.5", "2^31", "-2^31", "2^32+5", "0x7fffffff" }
-for _, n in ipairs({ 0, 1, 2, 7, 8, 9, 15, 16, 17, 20, 254, 255, 256, 257, 300, 1000, -1, -2, -8, -15, -16, -17, -254, -255, -256, -300 }) do
+local digit_counts = {
+	"nil", "true", "s:-8", "i64:1", "u64:0xff00", "1.5", "-2.5", "2^31", "-2^31", "2^32+5",
+	"0x7fffffff",
+}
+local digit_numbers = {
+	0, 1, 2, 7, 8, 9, 15, 16, 17, 20, 254, 255, 256, 257, 300, 1000,
+	-1, -2, -8, -15, -16, -17, -254, -255, -256, -300,
+}
+for _, n in ipairs(digit_numbers) do
 	local name = tostring(n)
 	if values[name] == nil then
 		value(name, n)
 	end
 	digit_counts[#digit_counts + 1] = name
 end
-local hex_subjects = { "0", "-1", "0xff", "0x12345678", "2^53", "i64:-1", "i64:0x123456789abcdef0", "u64:0xff00", "int8:-1" }
+local hex_subjects = {
+	"0", "-1", "0xff", "0x12345678", "2^53", "i64:-1", "i64:0x123456789abcdef0", "u64:0xff00",
+	"int8:-1",
+}
 
 local function fmt(x)
 	if x ~= x then
@@ -190,7 +200,13 @@ local function row(name, args)
 	for i = 1, n do
 		names[i] = quote(args[i])
 	end
-	print("\t{ " .. quote(name) .. ", { " .. table.concat(names, ", ") .. " }, " .. quote(show(ok, r)) .. " },")
+	local fields = { quote(name), "{ " .. table.concat(names, ", ") .. " }", quote(show(ok, r)) }
+	local line = "\t{ " .. table.concat(fields, ", ") .. " },"
+	if #line + 3 <= 100 then -- (StyLua's layout: a tab counts 4 columns)
+		print(line)
+	else
+		print("\t{\n\t\t" .. table.concat(fields, ",\n\t\t") .. ",\n\t},")
+	end
 end
 
 for _, f in ipairs({ "tobit", "bnot", "bswap", "tohex" }) do
@@ -221,10 +237,14 @@ for _, f in ipairs({ "band", "bor", "bxor" }) do
 	row(f, { "1", "2", "nil" })
 	row(f, { "i64:1", "2", "int*" })
 end
+local shifted = {
+	"1", "-1", "0x12345678", "2^31", "2^32+5", "1e300", "s:0x10", "i64:1", "i64:-1",
+	"i64:0x123456789abcdef0", "u64:max", "u64:2^63", "int8:-1", "nil", "int*",
+}
 for _, f in ipairs({ "lshift", "rshift", "arshift", "rol", "ror" }) do
 	row(f, { "1" })
 	row(f, { "i64:1" })
-	for _, x in ipairs({ "1", "-1", "0x12345678", "2^31", "2^32+5", "1e300", "s:0x10", "i64:1", "i64:-1", "i64:0x123456789abcdef0", "u64:max", "u64:2^63", "int8:-1", "nil", "int*" }) do
+	for _, x in ipairs(shifted) do
 		for _, n in ipairs(counts) do
 			row(f, { x, n })
 		end
