@@ -9,6 +9,7 @@
 
 mod abi;
 mod native;
+mod port;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if script == "port" {
+        return port::main(argv.collect());
+    }
     if script == "-h" || script == "--help" {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
