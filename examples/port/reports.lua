@@ -32,9 +32,10 @@ end
 local sum = 1LL + 2
 print(sum > 2)
 for i = 1, 3 do
-  if i == 2 then
-    goto continue
+  for j = 1, 3 do
+    if i * j == 4 then
+      goto done -- leaves both loops: no single Luau statement does that
+    end
   end
-  print(i)
-  ::continue::
 end
+::done::

@@ -70,5 +70,57 @@ for src in "$dir"/*.lua; do
 	fi
 done
 [ "$regen" = --regen ] && exit 0
+
+# --ffi: the module name written in require.
+if "$host" port "$dir/numbers.lua" --ffi @ffi 2>/dev/null | grep -q '^local ffi = require "@ffi"$'; then
+	echo "ok   port --ffi @ffi"
+	passed=$((passed + 1))
+else
+	echo "FAIL port --ffi @ffi: require not rewritten to @ffi"
+	failed=$((failed + 1))
+fi
+
+# The host's REPL, from another directory with LUAU_CPATH unset: ffi.so is found next to
+# the binary (the default LUAU_CPATH), and results are printed, cdata with their type.
+abs_host=$(cd "$(dirname "$host")" && pwd)/$(basename "$host")
+repl_in='1 + 2
+x = 41
+x + 1
+function f()
+  return "multi", "line"
+end
+f()
+ffi.new("int64_t", 7)
+error("boom")
+nil, true'
+repl_want='3
+42
+multi	line
+cdata<int64_t>: 7LL
+nil	true'
+repl_got=$(cd / && printf '%s\n' "$repl_in" | env -u LUAU_CPATH "$abs_host" --repl 2>"$OLDPWD/$out/repl.err")
+if [ "$repl_got" = "$repl_want" ] && grep -q 'stdin:1: boom' "$out/repl.err"; then
+	echo "ok   repl"
+	passed=$((passed + 1))
+else
+	echo "FAIL repl: got"
+	printf '%s\n' "$repl_got"
+	cat "$out/repl.err"
+	failed=$((failed + 1))
+fi
+
+# --version names the host, the module, Luau and libffi, none unknown.
+version=$("$host" --version)
+if printf '%s\n' "$version" | grep -q '^Luau 0\.[0-9]' &&
+	printf '%s\n' "$version" | grep -q '^libffi [0-9]' &&
+	! printf '%s\n' "$version" | grep -q unknown; then
+	echo "ok   --version"
+	passed=$((passed + 1))
+else
+	echo "FAIL --version:"
+	printf '%s\n' "$version"
+	failed=$((failed + 1))
+fi
+
 echo "port: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]

@@ -5,6 +5,7 @@
 //! `file:line: message` on stderr, and checks that the output compiles as Luau.
 
 mod cdecl;
+mod goto;
 mod literal;
 mod rewrite;
 mod syntax;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use full_moon::ast::lua52::{Goto, Label};
 use full_moon::ast::{
     Assignment, BinOp, Expression, FunctionBody, FunctionCall, GenericFor, LocalAssignment,
-    LocalFunction, NumericFor, Parameter, Prefix, Suffix, UnOp, Var, VarExpression,
+    LocalFunction, NumericFor, Parameter, Prefix, Suffix, UnOp, Var, VarExpression, While,
 };
 use full_moon::tokenizer::{Token, TokenReference, TokenType};
 use full_moon::visitors::VisitorMut;
@@ -15,7 +15,7 @@ use super::syntax::{
     dot_name, identifier_like, line_of, name_of, prefix_name, replace_token, required_module,
     string_argument, string_of,
 };
-use super::{cdecl, literal, Note};
+use super::{cdecl, goto, literal, Note};
 
 /// `os` functions Luau has.
 const LUAU_OS: &[&str] = &["getenv", "clock", "time", "date", "difftime"];
@@ -505,7 +505,17 @@ impl VisitorMut for Porter {
     fn visit_numeric_for(&mut self, node: NumericFor) -> NumericFor {
         self.enter();
         self.declare(node.index_variable());
-        node
+        match goto::continue_body(node.block(), node.end_token()) {
+            Some((block, end)) => node.with_block(block).with_end_token(end),
+            None => node,
+        }
+    }
+
+    fn visit_while(&mut self, node: While) -> While {
+        match goto::continue_body(node.block(), node.end_token()) {
+            Some((block, end)) => node.with_block(block).with_end_token(end),
+            None => node,
+        }
     }
 
     fn visit_numeric_for_end(&mut self, node: NumericFor) -> NumericFor {
@@ -518,7 +528,10 @@ impl VisitorMut for Porter {
         for name in node.names() {
             self.declare(name);
         }
-        node
+        match goto::continue_body(node.block(), node.end_token()) {
+            Some((block, end)) => node.with_block(block).with_end_token(end),
+            None => node,
+        }
     }
 
     fn visit_generic_for_end(&mut self, node: GenericFor) -> GenericFor {
