@@ -92,11 +92,19 @@ end
 f()
 ffi.new("int64_t", 7)
 error("boom")
+s = [[long
+string]]
+s
+"con" ..
+  "tinued"
 nil, true'
 repl_want='3
 42
 multi	line
 cdata<int64_t>: 7LL
+long
+string
+continued
 nil	true'
 repl_got=$(cd / && printf '%s\n' "$repl_in" | env -u LUAU_CPATH "$abs_host" --repl 2>"$OLDPWD/$out/repl.err")
 if [ "$repl_got" = "$repl_want" ] && grep -q 'stdin:1: boom' "$out/repl.err"; then

@@ -60,12 +60,9 @@ pub fn run(lua: &Lua) -> mlua::Result<()> {
         }
         chunk.push_str(&line);
         match compile(lua, &chunk) {
-            Err(Error::SyntaxError {
-                incomplete_input: true,
-                ..
-            }) => continue,
+            Ok(None) => continue,
             Err(e) => eprintln!("{}", crate::report(&e)),
-            Ok(function) => match function.call::<MultiValue>(()) {
+            Ok(Some(function)) => match function.call::<MultiValue>(()) {
                 Ok(values) => show.call::<()>(values)?,
                 Err(e) => eprintln!("{}", crate::report(&e)),
             },
@@ -86,11 +83,33 @@ fn preload_ffi(lua: &Lua) -> mlua::Result<mlua::Value> {
     }
 }
 
-/// `chunk` as an expression whose values are printed, else as statements.
-fn compile(lua: &Lua, chunk: &str) -> mlua::Result<Function> {
+/// `chunk` as an expression whose values are printed, else as statements; the error is
+/// the statements' and `Ok(None)` means the chunk is unfinished either way.
+fn compile(lua: &Lua, chunk: &str) -> mlua::Result<Option<Function>> {
     let expression = format!("return {chunk}");
-    if let Ok(function) = lua.load(&expression).set_name(CHUNK_NAME).into_function() {
-        return Ok(function);
+    let as_expression = lua.load(&expression).set_name(CHUNK_NAME).into_function();
+    let expression_unfinished = match as_expression {
+        Ok(function) => return Ok(Some(function)),
+        Err(e) => incomplete(&e, chunk),
+    };
+    match lua.load(chunk).set_name(CHUNK_NAME).into_function() {
+        Ok(function) => Ok(Some(function)),
+        Err(e) if expression_unfinished || incomplete(&e, chunk) => Ok(None),
+        Err(e) => Err(e),
     }
-    lua.load(chunk).set_name(CHUNK_NAME).into_function()
+}
+
+/// Whether `err` says `chunk` ended too early: mlua's flag (an error at `<eof>`), or an
+/// unfinished long string, which Luau reports as malformed rather than at `<eof>`.
+fn incomplete(err: &Error, chunk: &str) -> bool {
+    match err {
+        Error::SyntaxError {
+            incomplete_input: true,
+            ..
+        } => true,
+        Error::SyntaxError { message, .. } => {
+            message.contains("Malformed string") && (chunk.contains("[[") || chunk.contains("[="))
+        }
+        _ => false,
+    }
 }

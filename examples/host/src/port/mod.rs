@@ -238,3 +238,88 @@ impl Visitor for FirstPass {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use full_moon::LuaVersion;
+
+    /// Ports `source`; the output and the lines of the notes.
+    fn port(source: &str) -> (String, Vec<usize>) {
+        let ast = full_moon::parse_fallible(source, LuaVersion::luajit())
+            .into_result()
+            .expect("test input parses");
+        let (output, notes, errors) = super::port(ast, "ffi");
+        assert!(errors.is_empty(), "{source}");
+        (output, notes.iter().map(|n| n.line).collect())
+    }
+
+    #[test]
+    fn rewrites() {
+        let ffi = "local ffi = require('ffi')\n";
+        let rows: &[(&str, &str)] = &[
+            // require forms keep their quotes and spacing
+            ("local f = require 'ffi'", "local f = require 'ffi'"),
+            ("local f = require [[ffi]]", "local f = require [[ffi]]"),
+            // tonumber: the global, not a local, a field or a method
+            (
+                "print(tonumber(x))",
+                "local ffi = require(\"ffi\"); print(ffi.tonumber(x))",
+            ),
+            (
+                "local function f(tonumber) return tonumber(1) end",
+                "local function f(tonumber) return tonumber(1) end",
+            ),
+            ("x.tonumber(1) y:tonumber()", "x.tonumber(1) y:tonumber()"),
+            ("local t = {tonumber = 1}", "local t = {tonumber = 1}"),
+            // strings and comments are not code
+            (
+                "print('123LL require \"bit\"') -- 1LL tonumber",
+                "print('123LL require \"bit\"') -- 1LL tonumber",
+            ),
+            // bit, with and without a binding before it
+            (
+                "local bit = require 'bit' -- ops",
+                "local ffi = require(\"ffi\"); local bit = ffi.bit -- ops",
+            ),
+        ];
+        for (input, want) in rows {
+            assert_eq!(port(input).0, *want, "{input}");
+        }
+        let bound = [
+            ("local bit = require('bit')\n", "local bit = ffi.bit\n"),
+            (
+                "print(tonumber(1LL))\n",
+                "print(ffi.tonumber(ffi.new(\"int64_t\", 1)))\n",
+            ),
+        ];
+        for (input, want) in bound {
+            assert_eq!(
+                port(&format!("{ffi}{input}")).0,
+                format!("{ffi}{want}"),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn notes() {
+        let head =
+            "local ffi = require('ffi')\nffi.cdef[[int f(void); long g(void);]]\nlocal C = ffi.C\n";
+        let rows: &[(&str, &[usize])] = &[
+            ("if C.f() == 0 then end", &[]),
+            ("if C.g() == 0 then end", &[4]),
+            ("if 0 ~= C.g() then end", &[4]),
+            ("local n = C.g()\nn = 1\nif n == 0 then end", &[]),
+            ("local n = C.g()\nif n + 1 < 3 then end", &[5]),
+            ("if ffi.new('int64_t', 1) == 1 then end", &[4]),
+            ("local io = {}\nio.write('x')", &[]),
+            ("print(os.time(), os.date(), os.getenv('X'))", &[]),
+            ("os.remove('x')\nio.lines('x')", &[4, 5]),
+            ("local x = ffi.abi('le') and jit.arch", &[4, 4]),
+            ("while true do\n goto out\nend\n::out::", &[5, 7]),
+        ];
+        for (input, want) in rows {
+            assert_eq!(port(&format!("{head}{input}")).1, *want, "{input}");
+        }
+    }
+}
