@@ -1,3 +1,4 @@
+#!/usr/bin/env luajit
 -- tonumber on cdata: LuaJIT's tonumber converts a 64-bit cdata to a Lua number,
 -- Luau's gives nil. The port makes every use of the global ffi.tonumber, which
 -- behaves as Luau's tonumber for everything else.

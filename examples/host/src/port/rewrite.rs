@@ -445,6 +445,20 @@ impl Porter {
 }
 
 impl VisitorMut for Porter {
+    /// A `#!` first line becomes a comment: Luau does not read one.
+    fn visit_token(&mut self, token: Token) -> Token {
+        let TokenType::Shebang { line } = token.token_type() else {
+            return token;
+        };
+        self.notes.push(Note {
+            line: token.start_position().line(),
+            message: format!("`{line}` is now a comment: Luau does not read a #! line"),
+        });
+        Token::new(TokenType::SingleLineComment {
+            comment: format!(" {line}").into(),
+        })
+    }
+
     fn visit_block(&mut self, node: full_moon::ast::Block) -> full_moon::ast::Block {
         self.enter();
         node
