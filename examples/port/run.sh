@@ -21,6 +21,7 @@ needs() {
 	case $1 in
 	bitops) echo bit ;;
 	list) echo null-as-nil ;;
+	fnv) echo bit null-as-nil ;;
 	esac
 }
 
@@ -54,9 +55,12 @@ for src in "$dir"/*.lua; do
 		failed=$((failed + 1))
 		continue
 	fi
-	need=$(needs "$name")
-	if [ -n "$need" ] && ! printf '%s\n' "$features" | grep -qx "$need"; then
-		echo "SKIP $name: pending, the module has no $need yet"
+	missing=
+	for need in $(needs "$name"); do
+		printf '%s\n' "$features" | grep -qx "$need" || missing="$missing $need"
+	done
+	if [ -n "$missing" ]; then
+		echo "SKIP $name: pending, the module has no$missing yet"
 		skipped=$((skipped + 1))
 		continue
 	fi
