@@ -45,6 +45,10 @@ struct Options {
 
 /// Runs the subcommand with the arguments after `port`.
 pub fn main(args: Vec<OsString>) -> ExitCode {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let options = match parse_options(args) {
         Ok(options) => options,
         Err(message) => {
@@ -77,7 +81,6 @@ fn parse_options(args: Vec<OsString>) -> Result<Options, String> {
                     return Err(format!("--ffi: not a module name: {module:?}"));
                 }
             }
-            Some("-h" | "--help") => return Err(String::new()),
             _ if input.is_none() => input = Some(arg),
             _ => return Err(format!("unexpected argument {}", arg.to_string_lossy())),
         }
@@ -98,7 +101,7 @@ fn run(options: &Options) -> Result<bool, String> {
     let ast = match full_moon::parse_fallible(&source, LuaVersion::luajit()).into_result() {
         Ok(ast) => ast,
         Err(errors) => {
-            for e in errors {
+            if let Some(e) = errors.first() {
                 eprintln!("{name}:{}: {}", e.range().0.line(), e.error_message());
             }
             return Ok(false);
