@@ -12,6 +12,7 @@ mod syntax;
 
 use std::collections::HashSet;
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 
 use full_moon::ast::{Ast, Call, FunctionCall, LocalAssignment, Stmt, Suffix};
@@ -46,7 +47,8 @@ struct Options {
 /// Runs the subcommand with the arguments after `port`.
 pub fn main(args: Vec<OsString>) -> ExitCode {
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
+        // A closed stdout (`| head`) is not an error worth a panic.
+        let _ = writeln!(std::io::stdout(), "{USAGE}");
         return ExitCode::SUCCESS;
     }
     let options = match parse_options(args) {
@@ -123,7 +125,9 @@ fn run(options: &Options) -> Result<bool, String> {
         Some(path) => {
             std::fs::write(path, &output).map_err(|e| format!("cannot write {out_name}: {e}"))?
         }
-        None => print!("{output}"),
+        None => std::io::stdout()
+            .write_all(output.as_bytes())
+            .map_err(|e| format!("cannot write the output: {e}"))?,
     }
     Ok(errors.is_empty() && compiles)
 }
