@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test-oom test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test-oom test test-rust test-spec test-gc test-valgrind test-examples test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -86,7 +86,7 @@ test-oom: build
 	@echo "oom: 1 passed, 0 failed"
 
 # The spec suite runs last, so its `N passed, M failed` line closes the output.
-test: test-rust build fixture test-exports test-types test-examples test-docs test-embed test-oom test-gc test-spec
+test: test-rust build fixture test-exports test-types test-examples test-docs test-port test-embed test-oom test-gc test-spec
 
 # The library tests and doctests build the crate without `module` (Luau linked in), in
 # their own target directory: sharing target/release with the module build lets one
@@ -125,6 +125,11 @@ test-examples: build
 		if $(RUN_ENV) $(HOST) examples/$$e.luau; then passed=$$((passed+1)); \
 		else echo "FAIL examples/$$e.luau"; failed=$$((failed+1)); fi; done; \
 	echo "examples: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+
+# `luau-ffi port`: each LuaJIT example of examples/port/ is ported, its notes compared, and
+# the Luau run and compared with what LuaJIT printed for the original (stored .expected).
+test-port: build
+	$(RUN_ENV) sh examples/port/run.sh $(HOST)
 
 # Memcheck over the whole spec suite (GC-stressed), with the module built with feature
 # `memcheck`: each cdata's C object is then its own malloc block, freed by the cdata
