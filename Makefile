@@ -8,6 +8,7 @@ HOST    := $(DIST)/luau-ffi
 MODULE  := $(DIST)/ffi.so
 FIXTURE := $(DIST)/libfixture.so
 BENCHMOD := $(DIST)/ffibench.so
+LUNE    := $(DIST)/lune-ffi
 
 # The environment every Luau script run by this Makefile sees: native modules are found
 # in dist/, the specs find the C fixture, and know what machine they run on.
@@ -16,7 +17,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test-oom test test-rust test-spec test-gc test-valgrind test-examples test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -145,6 +146,25 @@ test-valgrind: host fixture
 		SPEC_UNAME_S='$(shell uname -s)' SPEC_UNAME_M='$(shell uname -m)' \
 		valgrind --error-exitcode=1 --leak-check=no -q $(HOST) spec/_runner.luau --gc-stress $(SPECS)
 
+# Lune with the FFI (examples/lune, its own workspace and target dir): `lune run` with
+# require("@ffi") / require("@lune/ffi"). A cold build compiles Lune's dependency tree and
+# Luau with its native code generator (docs/lune.md gives the time), so `make test` leaves
+# it out.
+lune:
+	cd examples/lune && $(CARGO) build --release
+	@mkdir -p $(DIST)
+	rm -f $(LUNE) && cp examples/lune/target/release/lune-ffi $(LUNE)
+
+# Under lune-ffi, with Luau native code generation on (Lune's default): the README seed's
+# quickstart (its lines checked, the finalizer counted), Lune and the FFI together
+# (compress.luau needs zlib1g-dev), the scheduling checks of docs/lune.md, and the spec
+# suite through require("@ffi") (examples/lune/spec_runner.luau says what it adapts).
+test-lune: lune fixture
+	sh examples/lune/check_quickstart.sh $(LUNE)
+	$(LUNE) examples/lune/compress.luau README.md examples/lune/quickstart.luau
+	$(RUN_ENV) $(LUNE) examples/lune/scheduling.luau
+	$(RUN_ENV) $(LUNE) examples/lune/spec_runner.luau $(SPECS)
+
 # API fuzzing (not part of `make test`): random calls of every ffi function and cdata
 # metamethod with junk arguments, for a fixed seed and count (FUZZ_SEED, FUZZ_ITERATIONS
 # to change them); the process must survive. spec/fuzz_api.luau says how to replay.
@@ -179,6 +199,7 @@ bench: build fixture $(BENCHMOD)
 fmt:
 	$(CARGO) fmt --all
 	cd examples/host && $(CARGO) fmt
+	cd examples/lune && $(CARGO) fmt
 	stylua .
 
 lint:
