@@ -1,6 +1,6 @@
 //! luau-ffi: LuaJIT's FFI for Luau, built as a native module exporting `luaopen_ffi`.
 //!
-//! Crate tour (design.md §2):
+//! Crate tour (docs/design.md, "Layers"):
 //! - [`platform`]: what `ffi.os`, `ffi.arch` and `ffi.abi` answer.
 //! - [`cdata`]: C objects as Luau userdata: memory, conversions, indexing, arithmetic.
 //! - `luau`: the Lua-facing API table, its metatables and the raw stack helpers.

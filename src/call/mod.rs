@@ -1,7 +1,7 @@
 //! Calling C functions: prepared signatures cached per function type, a reusable
 //! argument frame, the fast typed-pointer path and libffi's general path, errno. No Luau.
 //!
-//! The glue's call sequence (design.md §3):
+//! The glue's call sequence (docs/design.md, "Data flow"):
 //!
 //! ```text
 //! let sig = cache.signature(&reg, fn_type)?;        // or variadic_signature(.., &extra)

@@ -12,7 +12,7 @@
 //! A handler that fails (returns `Err` or panics) and a call from another OS thread
 //! make the C caller see a zero result; the failure is kept for
 //! [`CallbackTable::take_pending_error`], which the glue raises in Luau when the
-//! outermost FFI call returns (design.md §4.5).
+//! outermost FFI call returns (docs/design.md, "Callbacks").
 //!
 //! The glue's sequence:
 //!

@@ -1,4 +1,4 @@
-//! Finalizers (`ffi.gc`, metatype `__gc`) as design.md §4.3: a C function finalizer is
+//! Finalizers (`ffi.gc`, metatype `__gc`) as docs/design.md, "Finalizers", says: a C function finalizer is
 //! called by the cdata destructor itself; for a Luau finalizer the destructor only queues
 //! a copy of the collected value, and the queue is drained at the next safe point, the
 //! VM interrupt, which is installed only while the queue is non-empty and chains the

@@ -92,7 +92,7 @@ pub unsafe fn open(l: State) -> c_int {
         stack::set_function(l, t, c"copy", entries::c::ffi_copy, up);
         stack::set_function(l, t, c"fill", entries::c::ffi_fill, up);
 
-        // Luau additions (design.md §4.2, §4.4).
+        // Luau additions (docs/design.md, "NULL" and "64-bit integers").
         set_tonumber(l, t, up);
         bit_glue::push_table(l, up);
         lua::lua_rawsetfield(l, t, c"bit".as_ptr());

@@ -6,7 +6,7 @@
 //! The hot path (`__call` of a cdata whose plan exists) reads the plan from a vector
 //! indexed by type id, converts number arguments with the frame's typed setters without
 //! touching the type registry, makes the call and pushes the result. Every Rust value
-//! with a destructor is dropped before anything that may raise (design.md §4.9).
+//! with a destructor is dropped before anything that may raise (docs/design.md, "Errors").
 
 use super::stack::{self, State};
 use super::state::ModuleState;

@@ -8,7 +8,7 @@
 //! userdata describing the call, and `lua_pcall`s it. The trampoline converts the C
 //! arguments, calls the Luau function and converts its result; any Luau error becomes
 //! the handler's `Err`, which the callback table keeps until the outermost FFI call
-//! returns (design.md §4.5).
+//! returns (docs/design.md, "Callbacks").
 
 use super::entries;
 use super::stack::{self, State};
