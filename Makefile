@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -103,7 +103,8 @@ test-gc: build fixture
 # The examples run and print what they promise (each asserts its own results). The
 # real-library ones need zlib1g-dev, libsqlite3-dev and libssl-dev (.ci/run installs them).
 REAL_EXAMPLES = libc zlib sqlite sha256
-test-examples: build
+EXAMPLES_DEPS ?= build
+test-examples: $(EXAMPLES_DEPS)
 	@passed=0; failed=0; \
 	if $(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'; then passed=$$((passed+1)); \
 	else echo "FAIL examples/quickstart.luau"; failed=$$((failed+1)); fi; \
@@ -111,6 +112,40 @@ test-examples: build
 		if $(RUN_ENV) $(HOST) examples/$$e.luau; then passed=$$((passed+1)); \
 		else echo "FAIL examples/$$e.luau"; failed=$$((failed+1)); fi; done; \
 	echo "examples: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+
+# AArch64 Linux, cross-built and run under qemu-user (.ci/install-aarch64 installs the
+# cross toolchain, qemu and the arm64 zlib/SQLite/OpenSSL). The module, host and fixture
+# go to dist/aarch64/; the spec suite, the examples and the Rust tests then run under
+# qemu-aarch64. The Rust tests compile their C probes with the cross compiler
+# (FFI_TEST_CC) and run them under qemu (FFI_TEST_RUNNER). Target dirs are the usual
+# ones (target/aarch64-unknown-linux-gnu/), so the build is incremental.
+A64        := aarch64-unknown-linux-gnu
+A64_CROSS  := aarch64-linux-gnu-
+A64_DIST   := $(DIST)/aarch64
+A64_SYSROOT := /usr/aarch64-linux-gnu
+A64_QEMU   := qemu-aarch64 -L $(A64_SYSROOT)
+A64_ENV := CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CROSS)gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER='$(A64_QEMU)' \
+	CC_aarch64_unknown_linux_gnu=$(A64_CROSS)gcc CXX_aarch64_unknown_linux_gnu=$(A64_CROSS)g++ \
+	AR_aarch64_unknown_linux_gnu=$(A64_CROSS)ar QEMU_LD_PREFIX=$(A64_SYSROOT) \
+	FFI_TEST_CC=$(A64_CROSS)gcc FFI_TEST_RUNNER='$(A64_QEMU)'
+A64_RUN_ENV := QEMU_LD_PREFIX=$(A64_SYSROOT) LUAU_CPATH='$(CURDIR)/$(A64_DIST)/?.so' \
+	FFI_FIXTURE='$(CURDIR)/$(A64_DIST)/libfixture.so' SPEC_UNAME_S=Linux SPEC_UNAME_M=aarch64
+A64_HOST := $(A64_QEMU) $(A64_DIST)/luau-ffi
+
+build-aarch64:
+	$(A64_ENV) $(CARGO) build --release --features module --target $(A64)
+	cd examples/host && $(A64_ENV) $(CARGO) build --release --target $(A64)
+	@mkdir -p $(A64_DIST)
+	rm -f $(A64_DIST)/ffi.so && cp target/$(A64)/release/libluau_ffi.so $(A64_DIST)/ffi.so
+	rm -f $(A64_DIST)/luau-ffi && cp examples/host/target/$(A64)/release/luau-ffi $(A64_DIST)/luau-ffi
+	$(A64_CROSS)gcc -O2 -fPIC -shared -o $(A64_DIST)/libfixture.so spec/native/fixture.c
+
+test-aarch64: build-aarch64
+	$(A64_ENV) $(CARGO) test --release --target $(A64)
+	sh spec/check_exports.sh $(A64_DIST)/ffi.so $(A64_DIST)/luau-ffi
+	$(MAKE) --no-print-directory test-examples HOST='$(A64_HOST)' RUN_ENV="$(A64_RUN_ENV)" EXAMPLES_DEPS=
+	$(A64_RUN_ENV) $(A64_HOST) spec/_runner.luau $(SPECS)
 
 # Memcheck over the whole spec suite (GC-stressed), with the module built with feature
 # `memcheck`: each cdata's C object is then its own malloc block, freed by the cdata

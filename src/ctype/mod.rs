@@ -45,12 +45,32 @@ pub const DEFAULT_MAX_ALIGN: u32 = 16;
 
 /// Width of a data pointer on the target, in bytes.
 pub const POINTER_SIZE: u32 = std::mem::size_of::<usize>() as u32;
-/// Whether plain `char` is signed on the target (x86-64: yes; aarch64 SysV: no).
-pub const CHAR_IS_SIGNED: bool = !cfg!(any(target_arch = "aarch64", target_arch = "arm"));
+/// Whether plain `char` is signed on the target, as its C compiler says: unsigned on
+/// Linux (and other ELF) ARM, AArch64, PowerPC, s390x and RISC-V; signed on x86 and
+/// x86-64, and on Apple's and Windows' ARM ABIs, which keep x86's signed `char`.
+pub const CHAR_IS_SIGNED: bool = !cfg!(all(
+    any(
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "powerpc",
+        target_arch = "powerpc64",
+        target_arch = "s390x",
+        target_arch = "riscv32",
+        target_arch = "riscv64"
+    ),
+    not(target_vendor = "apple"),
+    not(windows)
+));
 /// Size of C `long` on the target (LLP64 Windows: 4).
 pub const LONG_SIZE: u8 = if cfg!(windows) { 4 } else { POINTER_SIZE as u8 };
-/// Size and alignment of `long double` on the target.
-pub const LONG_DOUBLE_SIZE: u8 = if cfg!(windows) {
+/// Size and alignment of `long double` on the target: `double` itself on Windows, on
+/// Apple's arm64 ABI and on 32-bit ARM; 16 bytes on other 64-bit targets (x87's 80-bit
+/// format padded on x86-64, IEEE binary128 on AArch64 Linux); x87's 12 on 32-bit x86.
+pub const LONG_DOUBLE_SIZE: u8 = if cfg!(any(
+    windows,
+    all(target_arch = "aarch64", target_vendor = "apple"),
+    target_arch = "arm"
+)) {
     8
 } else if cfg!(target_pointer_width = "64") {
     16
@@ -398,7 +418,7 @@ impl Registry {
         };
         let typedefs: [(&str, CTypeId); 19] = [
             ("int8_t", schar),
-            ("uint8_t", CTypeId::UCHAR),
+            ("uint8_t", reg.unsigned_char()),
             ("int16_t", CTypeId::SHORT),
             ("uint16_t", CTypeId::USHORT),
             ("int32_t", CTypeId::INT),
@@ -564,7 +584,7 @@ impl Registry {
     pub fn int_type(&mut self, size: u32, signed: bool) -> CTypeId {
         match (size, signed) {
             (1, true) => self.signed_char(),
-            (1, false) => CTypeId::UCHAR,
+            (1, false) => self.unsigned_char(),
             (2, true) => CTypeId::SHORT,
             (2, false) => CTypeId::USHORT,
             (4, true) => CTypeId::INT,
@@ -582,6 +602,16 @@ impl Registry {
             CTypeId::CHAR
         } else {
             self.intern(int(1, true))
+        }
+    }
+
+    /// `unsigned char`: the same type as `char` where char is unsigned (LuaJIT prints
+    /// both as `char` on AArch64 Linux), [`CTypeId::UCHAR`] elsewhere.
+    pub fn unsigned_char(&self) -> CTypeId {
+        if CHAR_IS_SIGNED {
+            CTypeId::UCHAR
+        } else {
+            CTypeId::CHAR
         }
     }
 
