@@ -122,14 +122,16 @@ test-examples: $(EXAMPLES_DEPS)
 A64        := aarch64-unknown-linux-gnu
 A64_CROSS  := aarch64-linux-gnu-
 A64_DIST   := $(DIST)/aarch64
-A64_SYSROOT := /usr/aarch64-linux-gnu
-A64_QEMU   := qemu-aarch64 -L $(A64_SYSROOT)
+# No QEMU_LD_PREFIX: the arm64 programs run on Debian's multiarch arm64 glibc (the one
+# the arm64 zlib/SQLite/OpenSSL come with). Mixing in the cross toolchain's copy
+# (/usr/aarch64-linux-gnu, a different glibc build) hangs the first pthread_create.
+A64_QEMU   := qemu-aarch64
 A64_ENV := CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CROSS)gcc \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER='$(A64_QEMU)' \
 	CC_aarch64_unknown_linux_gnu=$(A64_CROSS)gcc CXX_aarch64_unknown_linux_gnu=$(A64_CROSS)g++ \
-	AR_aarch64_unknown_linux_gnu=$(A64_CROSS)ar QEMU_LD_PREFIX=$(A64_SYSROOT) \
+	AR_aarch64_unknown_linux_gnu=$(A64_CROSS)ar \
 	FFI_TEST_CC=$(A64_CROSS)gcc FFI_TEST_RUNNER='$(A64_QEMU)'
-A64_RUN_ENV := QEMU_LD_PREFIX=$(A64_SYSROOT) LUAU_CPATH='$(CURDIR)/$(A64_DIST)/?.so' \
+A64_RUN_ENV := LUAU_CPATH='$(CURDIR)/$(A64_DIST)/?.so' \
 	FFI_FIXTURE='$(CURDIR)/$(A64_DIST)/libfixture.so' SPEC_UNAME_S=Linux SPEC_UNAME_M=aarch64
 A64_HOST := $(A64_QEMU) $(A64_DIST)/luau-ffi
 
