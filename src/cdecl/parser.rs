@@ -841,7 +841,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             return Ok(match (signed, unsigned) {
                 (0, 0) => CTypeId::CHAR,
                 (_, 0) => self.reg.signed_char(),
-                _ => self.reg.unsigned_char(),
+                _ => CTypeId::UCHAR,
             });
         }
         if int128 > 0 {

@@ -87,7 +87,16 @@ impl CTypeId {
     pub const BOOL: CTypeId = CTypeId(1);
     /// Plain `char` (signed or not per [`CHAR_IS_SIGNED`]).
     pub const CHAR: CTypeId = CTypeId(2);
-    pub const UCHAR: CTypeId = CTypeId(3);
+    /// The one-byte integer of the other signedness than plain `char`: `unsigned char`
+    /// where char is signed, `signed char` where it is unsigned (LuaJIT has no third
+    /// one-byte type: `char` is one of the two).
+    pub const OTHER_CHAR: CTypeId = CTypeId(3);
+    /// `unsigned char`: [`CTypeId::OTHER_CHAR`] where char is signed, else `char` itself.
+    pub const UCHAR: CTypeId = if CHAR_IS_SIGNED {
+        CTypeId::OTHER_CHAR
+    } else {
+        CTypeId::CHAR
+    };
     pub const SHORT: CTypeId = CTypeId(4);
     pub const USHORT: CTypeId = CTypeId(5);
     pub const INT: CTypeId = CTypeId(6);
@@ -378,7 +387,7 @@ impl Registry {
                 signed: CHAR_IS_SIGNED,
                 plain_char: true,
             }),
-            int(1, false),
+            int(1, !CHAR_IS_SIGNED),
             int(2, true),
             int(2, false),
             int(4, true),
@@ -418,7 +427,7 @@ impl Registry {
         };
         let typedefs: [(&str, CTypeId); 19] = [
             ("int8_t", schar),
-            ("uint8_t", reg.unsigned_char()),
+            ("uint8_t", CTypeId::UCHAR),
             ("int16_t", CTypeId::SHORT),
             ("uint16_t", CTypeId::USHORT),
             ("int32_t", CTypeId::INT),
@@ -584,7 +593,7 @@ impl Registry {
     pub fn int_type(&mut self, size: u32, signed: bool) -> CTypeId {
         match (size, signed) {
             (1, true) => self.signed_char(),
-            (1, false) => self.unsigned_char(),
+            (1, false) => CTypeId::UCHAR,
             (2, true) => CTypeId::SHORT,
             (2, false) => CTypeId::USHORT,
             (4, true) => CTypeId::INT,
@@ -596,22 +605,12 @@ impl Registry {
     }
 
     /// `signed char`: the same type as `char` where char is signed (LuaJIT prints both
-    /// as `char` on x86-64), a distinct type elsewhere.
-    pub fn signed_char(&mut self) -> CTypeId {
+    /// as `char` on x86-64), [`CTypeId::OTHER_CHAR`] elsewhere.
+    pub fn signed_char(&self) -> CTypeId {
         if CHAR_IS_SIGNED {
             CTypeId::CHAR
         } else {
-            self.intern(int(1, true))
-        }
-    }
-
-    /// `unsigned char`: the same type as `char` where char is unsigned (LuaJIT prints
-    /// both as `char` on AArch64 Linux), [`CTypeId::UCHAR`] elsewhere.
-    pub fn unsigned_char(&self) -> CTypeId {
-        if CHAR_IS_SIGNED {
-            CTypeId::UCHAR
-        } else {
-            CTypeId::CHAR
+            CTypeId::OTHER_CHAR
         }
     }
 
