@@ -16,7 +16,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64
+.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -148,6 +148,18 @@ test-aarch64: build-aarch64
 	sh spec/check_exports.sh $(A64_DIST)/ffi.so $(A64_DIST)/luau-ffi
 	$(MAKE) --no-print-directory test-examples HOST='$(A64_HOST)' RUN_ENV="$(A64_RUN_ENV)" EXAMPLES_DEPS=
 	$(A64_RUN_ENV) $(A64_HOST) spec/_runner.luau $(SPECS)
+
+# macOS, type-checked only (docs/platforms.md): the module for both Apple targets, with
+# clang compiling the C trampolines (`rustup target add x86_64-apple-darwin
+# aarch64-apple-darwin`, Debian `clang`). libffi's C build is skipped (check_only): it
+# needs a macOS toolchain. SDKROOT keeps cc-rs from asking xcrun for one.
+MACOS_TARGETS := x86_64-apple-darwin aarch64-apple-darwin
+check-macos:
+	for t in $(MACOS_TARGETS); do \
+		env CC_$$(echo $$t | tr - _)=clang SDKROOT=/nonexistent-sdk $(CARGO) check --release \
+			--target $$t --target-dir target/apple --features module,libffi-sys/check_only --all-targets \
+			|| exit 1; \
+	done
 
 # Memcheck over the whole spec suite (GC-stressed), with the module built with feature
 # `memcheck`: each cdata's C object is then its own malloc block, freed by the cdata
