@@ -117,7 +117,8 @@ test-examples: $(EXAMPLES_DEPS)
 # cross toolchain, qemu and the arm64 zlib/SQLite/OpenSSL). The module, host and fixture
 # go to dist/aarch64/; the spec suite, the examples and the Rust tests then run under
 # qemu-aarch64. The Rust tests compile their C probes with the cross compiler
-# (FFI_TEST_CC) and run them under qemu (FFI_TEST_RUNNER). Target dirs are the usual
+# (FFI_TEST_CC) and run them under qemu (FFI_TEST_RUNNER); their time bounds are 10x
+# (FFI_TEST_TIME_SCALE). Target dirs are the usual
 # ones (target/aarch64-unknown-linux-gnu/), so the build is incremental.
 A64        := aarch64-unknown-linux-gnu
 A64_CROSS  := aarch64-linux-gnu-
@@ -130,7 +131,7 @@ A64_ENV := CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CROSS)gcc \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER='$(A64_QEMU)' \
 	CC_aarch64_unknown_linux_gnu=$(A64_CROSS)gcc CXX_aarch64_unknown_linux_gnu=$(A64_CROSS)g++ \
 	AR_aarch64_unknown_linux_gnu=$(A64_CROSS)ar \
-	FFI_TEST_CC=$(A64_CROSS)gcc FFI_TEST_RUNNER='$(A64_QEMU)'
+	FFI_TEST_CC=$(A64_CROSS)gcc FFI_TEST_RUNNER='$(A64_QEMU)' FFI_TEST_TIME_SCALE=10
 A64_RUN_ENV := LUAU_CPATH='$(CURDIR)/$(A64_DIST)/?.so' \
 	FFI_FIXTURE='$(CURDIR)/$(A64_DIST)/libfixture.so' SPEC_UNAME_S=Linux SPEC_UNAME_M=aarch64
 A64_HOST := $(A64_QEMU) $(A64_DIST)/luau-ffi
