@@ -8,6 +8,7 @@ HOST    := $(DIST)/luau-ffi
 MODULE  := $(DIST)/ffi.so
 FIXTURE := $(DIST)/libfixture.so
 BENCHMOD := $(DIST)/ffibench.so
+LUNE    := $(DIST)/lune-ffi
 
 # The environment every Luau script run by this Makefile sees: native modules are found
 # in dist/, the specs find the C fixture, and know what machine they run on.
@@ -16,7 +17,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test test-rust test-spec test-gc test-valgrind test-examples test-exports test-types fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
+.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -80,17 +81,30 @@ test-embed: embed
 	else echo "FAIL embed-mlua"; failed=$$((failed+1)); fi; \
 	echo "embed: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
-# The spec suite runs last, so its `N passed, M failed` line closes the output.
-test: test-rust build fixture test-exports test-types test-examples test-embed test-gc test-spec
+# Out of memory under a process limit is a Luau error, not an abort (examples/host/src/state.rs).
+test-oom: build
+	(ulimit -v 600000; $(RUN_ENV) $(HOST) spec/native/oom.luau) | grep -qx 'oom: ok'
+	@echo "oom: 1 passed, 0 failed"
 
+# The spec suite runs last, so its `N passed, M failed` line closes the output.
+test: test-rust build fixture test-exports test-types test-examples test-docs test-port test-embed test-oom test-gc test-spec
+
+# The library tests and doctests build the crate without `module` (Luau linked in), in
+# their own target directory: sharing target/release with the module build lets one
+# overwrite the other's libluau_ffi.so.
 test-rust:
-	$(CARGO) test --release
+	$(CARGO) test --release --target-dir target/rlib
 
 test-exports: build
 	sh spec/check_exports.sh $(MODULE) $(HOST)
 
 test-types: build
 	$(RUN_ENV) sh spec/check_types.sh $(HOST)
+
+# Every ```luau block of the README and docs/ runs (they assert what they show); the
+# Rust test tests/types.rs type-checks the same blocks.
+test-docs: build
+	$(RUN_ENV) sh spec/check_docs.sh $(HOST) README.md docs/*.md
 
 test-spec: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau $(SPECS)
@@ -100,9 +114,10 @@ test-spec: build fixture
 test-gc: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau --gc-stress $(SPECS)
 
-# The examples run and print what they promise (each asserts its own results). The
-# real-library ones need zlib1g-dev, libsqlite3-dev and libssl-dev (.ci/run installs them).
-REAL_EXAMPLES = libc zlib sqlite sha256
+# The examples run and print what they promise (each asserts its own results); the Rust
+# test tests/types.rs type-checks them. The real-library ones need zlib1g-dev,
+# libsqlite3-dev and libssl-dev (.ci/run installs them).
+REAL_EXAMPLES = hello libc zlib sqlite sha256
 EXAMPLES_DEPS ?= build
 test-examples: $(EXAMPLES_DEPS)
 	@passed=0; failed=0; \
@@ -162,6 +177,11 @@ check-macos:
 			|| exit 1; \
 	done
 
+# `luau-ffi port`: each LuaJIT example of examples/port/ is ported, its notes compared, and
+# the Luau run and compared with what LuaJIT printed for the original (stored .expected).
+test-port: build
+	$(RUN_ENV) sh examples/port/run.sh $(HOST)
+
 # Memcheck over the whole spec suite (GC-stressed), with the module built with feature
 # `memcheck`: each cdata's C object is then its own malloc block, freed by the cdata
 # destructor, so a read or write after collection is an invalid access memcheck reports
@@ -175,6 +195,25 @@ test-valgrind: host fixture
 	LUAU_CPATH='$(CURDIR)/$(MEMCHECK_DIR)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)' \
 		SPEC_UNAME_S='$(shell uname -s)' SPEC_UNAME_M='$(shell uname -m)' \
 		valgrind --error-exitcode=1 --leak-check=no -q $(HOST) spec/_runner.luau --gc-stress $(SPECS)
+
+# Lune with the FFI (examples/lune, its own workspace and target dir): `lune run` with
+# require("@ffi") / require("@lune/ffi"). A cold build compiles Lune's dependency tree and
+# Luau with its native code generator (docs/lune.md gives the time), so `make test` leaves
+# it out.
+lune:
+	cd examples/lune && $(CARGO) build --release
+	@mkdir -p $(DIST)
+	rm -f $(LUNE) && cp examples/lune/target/release/lune-ffi $(LUNE)
+
+# Under lune-ffi, with Luau native code generation on (Lune's default): the README seed's
+# quickstart (its lines checked, the finalizer counted), Lune and the FFI together
+# (compress.luau needs zlib1g-dev), the scheduling checks of docs/lune.md, and the spec
+# suite through require("@ffi") (examples/lune/spec_runner.luau says what it adapts).
+test-lune: lune fixture
+	sh examples/lune/check_quickstart.sh $(LUNE)
+	$(LUNE) examples/lune/compress.luau README.md examples/lune/quickstart.luau
+	$(RUN_ENV) $(LUNE) examples/lune/scheduling.luau
+	$(RUN_ENV) $(LUNE) examples/lune/spec_runner.luau $(SPECS)
 
 # API fuzzing (not part of `make test`): random calls of every ffi function and cdata
 # metamethod with junk arguments, for a fixed seed and count (FUZZ_SEED, FUZZ_ITERATIONS
@@ -210,10 +249,12 @@ bench: build fixture $(BENCHMOD)
 fmt:
 	$(CARGO) fmt --all
 	cd examples/host && $(CARGO) fmt
+	cd examples/lune && $(CARGO) fmt
 	stylua .
 
 lint:
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --target-dir target/rlib -- -D warnings
+	$(CARGO) clippy --release --features module -- -D warnings
 	cd examples/host && $(CARGO) clippy -- -D warnings
 	stylua --check .
 

@@ -32,6 +32,7 @@ fn main() {
         .include(&out_dir)
         // lua_error throws a C++ exception through these frames (mlua's Luau).
         .flag_if_supported("-fexceptions")
+        .flag_if_supported("-fomit-frame-pointer")
         .compile("luauffi_trampolines");
     mach_o_module_flags();
 }

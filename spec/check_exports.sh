@@ -1,5 +1,6 @@
 #!/bin/sh
-# Checks the link contract between the module and the host (design.md §1):
+# Checks the link contract between the module and the host (docs/design.md, "Product shape"):
+#  - ffi.so defines no Luau API function (it binds to the host's);
 #  - every lua_*/luaL_*/luau_* symbol ffi.so imports is exported by the host binary;
 #  - ffi.so has no dynamic dependency on the system libffi (it is linked statically).
 # Usage: check_exports.sh dist/ffi.so dist/luau-ffi
@@ -26,6 +27,17 @@ else
 		echo "ok   all $count Luau API symbols $module imports are exported by $host"
 		passed=$((passed + 1))
 	fi
+fi
+
+# A module that defines the Luau API itself (a build without the `module` feature) would
+# run a second Luau inside the host's and crash.
+own=$(nm -D --defined-only "$module" | awk '{print $NF}' | grep -c -E '^(lua_|luaL_)' || true)
+if [ "$own" -gt 0 ]; then
+	echo "FAIL $module defines $own Luau API functions itself: build it with --features module"
+	failed=$((failed + 1))
+else
+	echo "ok   $module defines no Luau API function"
+	passed=$((passed + 1))
 fi
 
 leaked=$(printf '%s\n' "$exports" | grep -c -E '^_ZN|^_R' || true)

@@ -123,6 +123,8 @@ pub enum Error {
     InitializerTooDeep,
     /// `<len> bytes out of bounds of a <size>-byte <what>` (buffers, strings)
     OutOfBounds { len: u64, size: u64, what: String },
+    /// `number expected, got <type>` (an argument of `ffi.bit`'s functions)
+    NumberExpected { got: String },
 }
 
 impl Error {
@@ -248,6 +250,7 @@ impl fmt::Display for Error {
             Error::OutOfBounds { len, size, what } => {
                 write!(f, "{len} bytes out of bounds of a {size}-byte {what}")
             }
+            Error::NumberExpected { got } => write!(f, "number expected, got {got}"),
         }
     }
 }

@@ -30,6 +30,13 @@ static int host_require(lua_State *L)
     return 1;
 }
 
+// collectgarbage(): plain Luau has none (mlua adds one); a full collection.
+static int host_collectgarbage(lua_State *L)
+{
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    return 0;
+}
+
 static bool read_file(const char *path, std::string &out)
 {
     FILE *f = std::fopen(path, "rb");
@@ -60,6 +67,8 @@ int main(int argc, char **argv)
     luaL_openlibs(L);
     lua_pushcfunction(L, host_require, "require");
     lua_setglobal(L, "require");
+    lua_pushcfunction(L, host_collectgarbage, "collectgarbage");
+    lua_setglobal(L, "collectgarbage");
 
     size_t size = 0;
     char *bytecode = luau_compile(source.data(), source.size(), nullptr, &size);

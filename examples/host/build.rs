@@ -52,6 +52,8 @@ fn main() {
     let release = version.rsplit('.').next().unwrap_or_default();
     println!("cargo:rustc-env=LUAU_RELEASE={release}");
 
+    versions();
+
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     if target_os == "macos" || target_os == "ios" {
@@ -91,4 +93,63 @@ fn cpp_stdlib() -> Option<String> {
     } else {
         Some("stdc++".to_string())
     }
+}
+
+/// `luau-ffi --version`: the module's and libffi's versions, read from the repository's
+/// `Cargo.lock` (the module's workspace, two directories up), and the C libffi version
+/// from the `configure.ac` of the libffi-sys sources cargo unpacked. `unknown` if absent.
+fn versions() {
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let lock_path = manifest.join("../../Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock_path.display());
+    let lock = fs::read_to_string(&lock_path).unwrap_or_default();
+    let module = locked_version(&lock, "luau-ffi");
+    let sys = locked_version(&lock, "libffi-sys");
+    let libffi = sys.as_deref().and_then(vendored_libffi);
+    let unknown = || "unknown".to_string();
+    println!(
+        "cargo:rustc-env=LUAU_FFI_MODULE_VERSION={}",
+        module.unwrap_or_else(unknown)
+    );
+    println!(
+        "cargo:rustc-env=LUAU_FFI_LIBFFI_SYS_VERSION={}",
+        sys.unwrap_or_else(unknown)
+    );
+    println!(
+        "cargo:rustc-env=LUAU_FFI_LIBFFI_VERSION={}",
+        libffi.unwrap_or_else(unknown)
+    );
+}
+
+/// The version of package `name` in a Cargo.lock text.
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted {
+            let version = lines.next()?.trim().strip_prefix("version = ")?;
+            return Some(version.trim_matches('"').to_string());
+        }
+    }
+    None
+}
+
+/// The libffi version vendored by libffi-sys `sys_version` (its `AC_INIT` line).
+fn vendored_libffi(sys_version: &str) -> Option<String> {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    let registries = fs::read_dir(home.join("registry/src")).ok()?;
+    for registry in registries.flatten() {
+        let configure = registry
+            .path()
+            .join(format!("libffi-sys-{sys_version}/libffi/configure.ac"));
+        let Ok(text) = fs::read_to_string(&configure) else {
+            continue;
+        };
+        let line = text.lines().find(|l| l.starts_with("AC_INIT("))?;
+        // AC_INIT([libffi],[3.6.0],[...])
+        return line.split(['[', ']']).nth(3).map(str::to_string);
+    }
+    None
 }

@@ -14,7 +14,8 @@
 --   diff /tmp/matrix.luajit /tmp/matrix.luau
 -- The two outputs are identical (about 15,000 lines, 0.1 s each). The documented
 -- differences (README, "Differences from LuaJIT") are normalized or left out here:
--- enum values read from memory (LuaJIT cdata, here numbers: both print as n:),
+-- enum values read from memory (LuaJIT cdata, here numbers: both print as n:), NULL
+-- pointers read out of C (LuaJIT cdata, here nil: both print as n:nil, see from_c),
 -- function types' spelling (int (*)(int) printed as LuaJIT's int (*)()), the function
 -- name in `bad argument` messages, comparisons between a cdata and a non-cdata (Luau
 -- never calls __eq/__lt/__le for them), `//` (Luau only: LuaJIT runs `/`, the same C
@@ -41,6 +42,16 @@ local lib = ffi.load(os.getenv("FFI_FIXTURE") or "dist/libfixture.so")
 
 if not pcall(ffi.typeof, "ssize_t") then
 	ffi.cdef("typedef intptr_t ssize_t;")
+end
+
+-- A NULL pointer read out of C (a field, an element, a C result, a callback argument) is
+-- nil in luau-ffi (README "Differences from LuaJIT"); LuaJIT's NULL cdata equals nil, so
+-- the reads below pass through this and both VMs print n:nil.
+local function from_c(x)
+	if x == nil then
+		return nil
+	end
+	return x
 end
 
 local function emit(id, result)
@@ -322,7 +333,7 @@ local contexts = {
 		function(T, v)
 			local s = ffi.new(holders[T])
 			s.f = v
-			return s.f
+			return from_c(s.f)
 		end,
 	},
 	{
@@ -330,26 +341,26 @@ local contexts = {
 		function(T, v)
 			local a = ffi.new(T .. "[1]")
 			a[0] = v
-			return a[0]
+			return from_c(a[0])
 		end,
 	},
 	{
 		"tinit",
 		function(T, v)
-			return ffi.new(T .. "[1]", { v })[0]
+			return from_c(ffi.new(T .. "[1]", { v })[0])
 		end,
 	},
 	{
 		"arg",
 		function(T, v, suffix)
-			return lib["mx_id_" .. suffix](v)
+			return from_c(lib["mx_id_" .. suffix](v))
 		end,
 	},
 	{
 		"ret",
 		function(T, v, suffix)
 			cur = v
-			return lib["mx_call_" .. suffix](callbacks[suffix])
+			return from_c(lib["mx_call_" .. suffix](callbacks[suffix]))
 		end,
 	},
 }
@@ -536,7 +547,7 @@ local pointer_values = {
 	{ "const int[2]", ffi.new("const int[2]") },
 	{ "struct", ffi.new("mx_p_s") },
 	{ "struct[2]", ffi.new("mx_p_s[2]") },
-	{ "ref", ffi.new("mx_ptrs").sp },
+	{ "ref", ffi.cast("mx_p_s *", 0) }, -- (a NULL field would read as nil)
 	{ "str", "abc" },
 	{ "int", ffi.new("int", 3) },
 	{ "i64", ffi.new("int64_t", 3) },
@@ -558,7 +569,7 @@ for _, t in ipairs(pointer_types) do
 			run("1 ptr field " .. t[2] .. " <- " .. v[1], function()
 				local s = ffi.new("mx_ptrs")
 				s[t[1]] = v[2]
-				return s[t[1]]
+				return from_c(s[t[1]])
 			end, nil, nil, real_address(v[1]))
 		end
 		run("1 ptr cast " .. t[2] .. " <- " .. v[1], function()
@@ -569,7 +580,7 @@ end
 for _, v in ipairs(pointer_values) do
 	for _, f in ipairs({ "vp", "ccp", "ip" }) do
 		run("1 ptr arg " .. f .. " <- " .. v[1], function()
-			return lib["mx_id_" .. f](v[2])
+			return from_c(lib["mx_id_" .. f](v[2]))
 		end, nil, nil, real_address(v[1]))
 	end
 end
@@ -620,19 +631,19 @@ for _, t in ipairs(types) do
 			{
 				"field",
 				function(raw)
-					return ffi.cast(holders[T] .. " *", raw)[0].f
+					return from_c(ffi.cast(holders[T] .. " *", raw)[0].f)
 				end,
 			},
 			{
 				"elem",
 				function(raw)
-					return ffi.cast(T .. " *", raw)[0]
+					return from_c(ffi.cast(T .. " *", raw)[0])
 				end,
 			},
 			{
 				"result",
 				function(raw)
-					return lib["mx_from_" .. suffix](raw)
+					return from_c(lib["mx_from_" .. suffix](raw))
 				end,
 			},
 			{
@@ -640,7 +651,7 @@ for _, t in ipairs(types) do
 				function(raw)
 					passed = "unset"
 					lib["mx_pass_" .. suffix](pass_callbacks[suffix], raw)
-					return passed
+					return from_c(passed)
 				end,
 			},
 		}

@@ -217,7 +217,7 @@ local function values()
 		{ "cs", ffi.new("const dt_s") },
 		{ "s*", ffi.cast("dt_s *", s0) },
 		{ "cs*", ffi.cast("const dt_s *", s0) },
-		{ "s**", ffi.new("dt_s *[1]")[0] and ffi.cast("dt_s **", 16) },
+		{ "s**", ffi.cast("dt_s **", 16) },
 		{ "u", ffi.new("dt_u") },
 		{ "anon", ffi.new("struct { int x; }") },
 		{ "s.x", s0.a[0] },

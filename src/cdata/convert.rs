@@ -286,7 +286,9 @@ pub fn int64_type(signed: bool) -> CTypeId {
 
 /// Pushes the Luau value of the C object at `src` (LuaJIT "C type → Lua object"):
 /// numbers and booleans for small scalars, a boxed `int64_t`/`uint64_t` for 64-bit
-/// integers, a pointer cdata for pointers, a reference cdata for aggregates.
+/// integers, a pointer cdata for pointers (`nil` for a NULL pointer: every NULL that
+/// comes out of C memory, a field, an element, an extern variable or a callback
+/// argument, is `nil`), a reference cdata for aggregates.
 /// Allocates for the cdata cases. Uses 1 slot.
 ///
 /// # Safety
@@ -319,6 +321,11 @@ pub unsafe fn lua_from_c(l: *mut lua_State, tag: c_int, access: Access, src: *mu
             Shape::Float { size } => lua::lua_pushnumber(l, memory::read_float(src, size)),
             Shape::Pointer { .. } => {
                 let address = memory::read_address(src);
+                if address == 0 {
+                    // A NULL read out of C memory is nil (README "Differences").
+                    lua::lua_pushnil(l);
+                    return;
+                }
                 let header = object::push_new(l, tag, access.ty, size_of::<usize>(), 8);
                 memory::write_address((*header).data, address);
             }

@@ -3,6 +3,7 @@
 //! finalizers. The Lua-facing metamethods live in `luau::cdata_object`.
 
 pub mod arith;
+pub mod bit;
 pub mod convert;
 pub mod finalizer;
 pub mod index;

@@ -2,6 +2,7 @@
 //! Each function is short and delegates to the module that owns the concern.
 
 use super::args::{bad_argument, ctype_arg, type_params};
+use super::bit_glue;
 use super::callback_glue;
 use super::cdata_object;
 use super::ctype_object;
@@ -92,7 +93,9 @@ pub unsafe fn open(l: State) -> c_int {
         stack::set_function(l, t, c"fill", entries::c::ffi_fill, up);
 
         // Luau additions (design.md §4.2, §4.4).
-        stack::set_function(l, t, c"tonumber", entries::c::ffi_tonumber, up);
+        set_tonumber(l, t, up);
+        bit_glue::push_table(l, up);
+        lua::lua_rawsetfield(l, t, c"bit".as_ptr());
         stack::set_function(l, t, c"isnull", entries::c::ffi_isnull, up);
         object::push_new(l, cdata_tag, CTypeId::VOID_PTR, size_of::<usize>(), 8);
         lua::lua_rawsetfield(l, t, c"nullptr".as_ptr());
@@ -107,6 +110,22 @@ pub unsafe fn open(l: State) -> c_int {
         lua::lua_rawsetfield(l, lua::LUA_REGISTRYINDEX, MODULE_KEY.as_ptr());
     }
     1
+}
+
+/// `t.tonumber = ffi.tonumber`, with Luau's global `tonumber` as it is now as its
+/// second upvalue: what it answers for any value but a cdata, even once a script has
+/// replaced the global (`tonumber = ffi.tonumber` must not recurse). Uses 3 slots.
+///
+/// # Safety
+/// `l` live, `t` an absolute index of a writable table.
+unsafe fn set_tonumber(l: State, t: c_int, up: *mut std::ffi::c_void) {
+    // SAFETY: caller contract; a closure with two upvalues.
+    unsafe {
+        lua::lua_pushlightuserdata(l, up);
+        lua::lua_getglobal(l, c"tonumber".as_ptr());
+        lua::lua_pushcclosurek(l, entries::c::ffi_tonumber, c"tonumber".as_ptr(), 2, None);
+        lua::lua_rawsetfield(l, t, c"tonumber".as_ptr());
+    }
 }
 
 /// Where the `ffi` table of a state is kept, so that loading the module again in the
@@ -643,6 +662,12 @@ unsafe fn memory_arg(
                     limit: None,
                     extent: None,
                 },
+                // nil is NULL, as everywhere C expects a pointer (NULL results are nil).
+                lua::LUA_TNIL => Memory {
+                    address: 0,
+                    limit: None,
+                    extent: None,
+                },
                 lua::LUA_TNONE => return Err(bad_argument(idx, function, "value expected")),
                 _ => {
                     let got = match lua::lua_type(l, idx) {
@@ -828,7 +853,8 @@ pub(super) unsafe fn ffi_fill(l: State) -> c_int {
 }
 
 /// `ffi.tonumber(x [, base])`: a cdata's value as a Luau number (nil for pointers and
-/// aggregates, as LuaJIT's `tonumber`); anything else as the global `tonumber`.
+/// aggregates, as LuaJIT's `tonumber`); anything else exactly as Luau's `tonumber`
+/// (upvalue 2, captured at load: the same results and errors).
 pub(super) unsafe fn ffi_tonumber(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; the global call may raise but
     // nothing owned is live then.
@@ -850,11 +876,11 @@ pub(super) unsafe fn ffi_tonumber(l: State) -> c_int {
             };
             return push_optional_number(l, value);
         }
-        lua::lua_getglobal(l, c"tonumber".as_ptr());
+        // Luau's own tonumber (captured at load): exactly its answers and errors.
+        lua::lua_pushvalue(l, lua::lua_upvalueindex(2));
         lua::lua_insert(l, 1);
         let nargs = lua::lua_gettop(l) - 1;
-        stack::or_return!(stack::call(l, nargs, 1));
-        1
+        stack::tail_call(nargs, 1)
     }
 }
 

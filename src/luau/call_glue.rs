@@ -88,8 +88,10 @@ enum RetConv {
     /// An integer of at most 32 bits (or an enum): a Luau number.
     Number,
     Float,
-    /// A 64-bit integer or a pointer: a new scalar cdata of `ty`.
+    /// A 64-bit integer: a new scalar cdata of `ty`.
     Boxed(CTypeId),
+    /// A pointer: a new pointer cdata of `ty`, or `nil` for NULL.
+    Pointer(CTypeId),
     /// A struct, union, `long double` or complex: a new value cdata holding a copy.
     Aggregate {
         ty: CTypeId,
@@ -145,8 +147,10 @@ enum QuickRet {
     Signed(u8),
     /// An integer of `64 - shift` bits, zero-extended, as a Luau number.
     Unsigned(u8),
-    /// A 64-bit integer or a pointer: a new scalar cdata of this type.
+    /// A 64-bit integer: a new scalar cdata of this type.
     Boxed(CTypeId),
+    /// A pointer: a new pointer cdata of this type, or `nil` for NULL.
+    Pointer(CTypeId),
 }
 
 impl QuickNumber {
@@ -224,6 +228,8 @@ enum Outcome {
     Bool(bool),
     Number(f64),
     Boxed(CTypeId, u64),
+    /// A pointer result: its cdata, or `nil` when NULL.
+    Pointer(CTypeId, u64),
     /// Copied into the value cdata already on top of the stack.
     Pushed,
 }
@@ -353,6 +359,7 @@ fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Q
         RetConv::Float if ret_class == ValueClass::F32 => QuickRet::F32,
         RetConv::Float => QuickRet::F64,
         RetConv::Boxed(ty) => QuickRet::Boxed(ty),
+        RetConv::Pointer(ty) => QuickRet::Pointer(ty),
         _ => match extension(ret_class) {
             (true, shift) => QuickRet::Signed(shift),
             (false, shift) => QuickRet::Unsigned(shift),
@@ -436,6 +443,11 @@ unsafe fn call_quick(
                 lua::lua_pushnumber(l, ((raw << shift) >> shift) as i64 as f64)
             }
             QuickRet::Boxed(ty) => {
+                let h = object::push_new(l, tag, ty, 8, 8);
+                (*h).data.cast::<u64>().write(raw);
+            }
+            QuickRet::Pointer(_) if raw == 0 => lua::lua_pushnil(l),
+            QuickRet::Pointer(ty) => {
                 let h = object::push_new(l, tag, ty, 8, 8);
                 (*h).data.cast::<u64>().write(raw);
             }
@@ -618,7 +630,7 @@ fn return_conv(reg: &Registry, ret: CTypeId, class: ValueClass) -> RetConv {
         ValueClass::Bool => RetConv::Bool,
         ValueClass::F32 | ValueClass::F64 => RetConv::Float,
         ValueClass::I64 | ValueClass::U64 if reg.enumeration(ret).is_none() => RetConv::Boxed(ret),
-        ValueClass::Pointer => RetConv::Boxed(ret),
+        ValueClass::Pointer => RetConv::Pointer(ret),
         class if class.is_integer_register() => RetConv::Number,
         class => RetConv::Aggregate {
             ty: ret,
@@ -868,6 +880,7 @@ unsafe fn outcome(l: State, ret: RetConv, frame: &call::CallFrame) -> Outcome {
         RetConv::Number => Outcome::Number(frame.ret_int() as f64),
         RetConv::Float => Outcome::Number(frame.ret_f64()),
         RetConv::Boxed(ty) => Outcome::Boxed(ty, frame.ret_int() as u64),
+        RetConv::Pointer(ty) => Outcome::Pointer(ty, frame.ret_int() as u64),
         RetConv::Aggregate { size, .. } => {
             // SAFETY: the cdata on top was allocated with `size` bytes for this result.
             unsafe {
@@ -1047,9 +1060,14 @@ unsafe fn push_outcome(l: State, tag: c_int, outcome: Outcome) -> c_int {
                 lua::lua_pushnumber(l, n);
                 1
             }
-            Outcome::Boxed(ty, bits) => {
+            Outcome::Boxed(ty, bits) | Outcome::Pointer(ty, bits @ 1..) => {
                 let h = object::push_new(l, tag, ty, 8, 8);
                 (*h).data.cast::<u64>().write(bits);
+                1
+            }
+            // A NULL result is nil (README "Differences").
+            Outcome::Pointer(_, 0) => {
+                lua::lua_pushnil(l);
                 1
             }
             Outcome::Pushed => 1,

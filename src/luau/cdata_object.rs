@@ -130,22 +130,20 @@ pub unsafe fn push_metatype_field(l: State, st: &ModuleState, key: CTypeId, name
     }
 }
 
-/// Calls the function on top of the stack with the values at `args`, protected, and
-/// returns the number of its results, or `RAISE` with its error on top.
+/// Pushes the values at `args` after the function on top of the stack and returns the
+/// tail call of it with `nresults` results, for the metamethod to return.
 ///
 /// # Safety
 /// `l` is live inside a metamethod.
-unsafe fn call_with(l: State, args: &[c_int]) -> c_int {
+unsafe fn call_with(l: State, args: &[c_int], nresults: c_int) -> c_int {
     // SAFETY: caller contract.
     unsafe {
-        let base = lua::lua_gettop(l) - 1;
         lua::lua_rawcheckstack(l, args.len() as c_int);
         for &a in args {
             lua::lua_pushvalue(l, a);
         }
-        stack::or_return!(stack::call(l, args.len() as c_int, lua::LUA_MULTRET));
-        lua::lua_gettop(l) - base
     }
+    stack::tail_call(args.len() as c_int, nresults)
 }
 
 // ----- indexing -----------------------------------------------------------------------
@@ -576,7 +574,7 @@ unsafe fn index_other(l: State, st: &ModuleState, h: &object::Header, key: *cons
         if push_metamethod(l, st, 1, c"__index") {
             if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
                 drop(failure);
-                return call_with(l, &[1, 2]).min(1);
+                return call_with(l, &[1, 2], 1);
             }
             lua::lua_pushvalue(l, 2);
             stack::or_return!(stack::get_table(l, lua::lua_absindex(l, -2)));
@@ -700,7 +698,7 @@ unsafe fn newindex_other(
                 if push_metamethod(l, st, 1, c"__newindex") {
                     drop(message);
                     if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
-                        return call_with(l, &[1, 2, 3]).min(0);
+                        return call_with(l, &[1, 2, 3], 0);
                     }
                     lua::lua_pushvalue(l, 2);
                     lua::lua_pushvalue(l, 3);
@@ -748,13 +746,11 @@ pub(super) unsafe fn cdata_namecall(l: State) -> c_int {
             lua::lua_pushstring(l, name);
             stack::or_return!(stack::call(l, 2, 1));
         } else {
-            lua::lua_pushstring(l, name);
-            stack::or_return!(stack::get_table(l, lua::lua_absindex(l, -2)));
+            stack::or_return!(stack::get_field(l, lua::lua_absindex(l, -1), name));
             lua::lua_replace(l, -2);
         }
         lua::lua_insert(l, 1);
-        stack::or_return!(stack::call(l, nargs, lua::LUA_MULTRET));
-        lua::lua_gettop(l)
+        stack::tail_call(nargs, lua::LUA_MULTRET)
     }
 }
 
@@ -819,7 +815,7 @@ unsafe fn binary_metamethod(l: State, st: &ModuleState, name: &CStr) -> Option<c
     // SAFETY: caller contract.
     unsafe {
         if push_metamethod(l, st, 1, name) || push_metamethod(l, st, 2, name) {
-            return Some(call_with(l, &[1, 2]).min(1));
+            return Some(call_with(l, &[1, 2], 1));
         }
     }
     None
@@ -1077,7 +1073,7 @@ pub(super) unsafe fn cdata_tostring(l: State) -> c_int {
     unsafe {
         let st = ModuleState::of_call(l);
         if push_metamethod(l, st, 1, c"__tostring") {
-            return call_with(l, &[1]).min(1);
+            return call_with(l, &[1], 1);
         }
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
@@ -1109,7 +1105,7 @@ pub(super) unsafe fn cdata_len(l: State) -> c_int {
     unsafe {
         let st = ModuleState::of_call(l);
         if push_metamethod(l, st, 1, c"__len") {
-            return call_with(l, &[1, 2]).min(1);
+            return call_with(l, &[1, 2], 1);
         }
         raise_for(l, st, |ty| Error::BadLength { ty })
     }
@@ -1142,8 +1138,7 @@ pub(super) unsafe fn call_other(l: State, st: &'static ModuleState) -> c_int {
         if push_metamethod(l, st, 1, c"__call") {
             lua::lua_insert(l, 1);
             let nargs = lua::lua_gettop(l) - 1;
-            stack::or_return!(stack::call(l, nargs, lua::LUA_MULTRET));
-            return lua::lua_gettop(l);
+            return stack::tail_call(nargs, lua::LUA_MULTRET);
         }
         // As LuaJIT: a pointer is named by its target (`'struct s' is not callable`),
         // and the message carries no position.
@@ -1195,8 +1190,7 @@ pub(super) unsafe fn cdata_iter(l: State) -> c_int {
         let st = ModuleState::of_call(l);
         if push_metamethod(l, st, 1, c"__iter") {
             lua::lua_pushvalue(l, 1);
-            stack::or_return!(stack::call(l, 1, 3));
-            return 3;
+            return stack::tail_call(1, 3);
         }
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;

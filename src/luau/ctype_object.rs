@@ -130,8 +130,7 @@ pub(super) unsafe fn ctype_call(l: State) -> c_int {
             if cdata_object::push_metatype_field(l, st, key, c"__new") {
                 lua::lua_insert(l, 1);
                 let nargs = lua::lua_gettop(l) - 1;
-                stack::or_return!(stack::call(l, nargs, lua::LUA_MULTRET));
-                return lua::lua_gettop(l);
+                return stack::tail_call(nargs, lua::LUA_MULTRET);
             }
         }
         cdata_object::new_cdata(l, st, id, "new")
@@ -180,8 +179,7 @@ pub(super) unsafe fn ctype_index(l: State) -> c_int {
                 if lua::lua_type(l, -1) == lua::LUA_TFUNCTION {
                     lua::lua_pushvalue(l, 1);
                     lua::lua_pushvalue(l, 2);
-                    stack::or_return!(stack::call(l, 2, 1));
-                    return 1;
+                    return stack::tail_call(2, 1);
                 }
                 lua::lua_pushvalue(l, 2);
                 stack::or_return!(stack::get_table(l, lua::lua_absindex(l, -2)));
@@ -242,8 +240,7 @@ pub(super) unsafe fn ctype_newindex(l: State) -> c_int {
                     lua::lua_pushvalue(l, 1);
                     lua::lua_pushvalue(l, 2);
                     lua::lua_pushvalue(l, 3);
-                    stack::or_return!(stack::call(l, 3, 0));
-                    return 0;
+                    return stack::tail_call(3, 0);
                 }
                 lua::lua_pushvalue(l, 2);
                 lua::lua_pushvalue(l, 3);

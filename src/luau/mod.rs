@@ -3,6 +3,7 @@
 
 pub mod api;
 mod args;
+mod bit_glue;
 mod call_glue;
 pub(crate) mod callback_glue;
 mod cdata_object;

@@ -69,6 +69,18 @@ pub unsafe fn raise_here(l: State, message: String) -> c_int {
     RAISE
 }
 
+/// Tells the trampoline to call the function below `nargs` arguments on top of the stack
+/// and return `nresults` results (`LUA_MULTRET`: the function is at index 1 and every
+/// value left on the stack is returned). The module's body returns this value; the call
+/// then runs from C with no Rust frame below it, unprotected, its errors and traceback
+/// untouched (`trampolines.c`, `luauffi_tail_call`). For Luau code a metamethod ends with.
+#[must_use = "return it to the trampoline"]
+pub fn tail_call(nargs: c_int, nresults: c_int) -> c_int {
+    const CALL_RESULTS: c_int = 1 << 21;
+    debug_assert!((0..CALL_RESULTS).contains(&nargs) && (-1..=3).contains(&nresults));
+    -(2 + nargs + (nresults + 1) * CALL_RESULTS)
+}
+
 /// Calls the function below `nargs` arguments on the top of the stack, protected, as
 /// `lua_call` would: `Ok` with its results pushed, or `Err(RAISE)` with its error value on
 /// top, to return to the trampoline (no Luau error unwinds through Rust).
@@ -112,6 +124,29 @@ pub unsafe fn get_table(l: State, table: c_int) -> Result<(), c_int> {
         lua::lua_pushvalue(l, table);
         lua::lua_insert(l, -2);
         call(l, 2, 1)
+    }
+}
+
+/// `t[name]` with `t` at `table`, pushed, as `lua_getfield`: raw from a plain table,
+/// protected when the table has a metatable (see [`get_table`]). Uses 3 slots.
+///
+/// # Safety
+/// `l` live, `table` an absolute index of a table, `name` NUL-terminated.
+pub unsafe fn get_field(
+    l: State,
+    table: c_int,
+    name: *const std::ffi::c_char,
+) -> Result<(), c_int> {
+    // SAFETY: caller contract; rawgetfield and getmetatable never raise.
+    unsafe {
+        if lua::lua_rawgetfield(l, table, name) != lua::LUA_TNIL
+            || lua::lua_getmetatable(l, table) == 0
+        {
+            return Ok(());
+        }
+        lua::lua_settop(l, -3);
+        lua::lua_pushstring(l, name);
+        get_table(l, table)
     }
 }
 

@@ -15,6 +15,29 @@ extern void lua_error(lua_State *L);
 
 #define LUAUFFI_RAISE (-1)
 
+/* A body may also end by asking its trampoline to call a Luau function for it, so that
+ * the function runs with no Rust frame below it (unprotected, its errors and traceback
+ * as they are): the code is -(2 + nargs + (nresults + 1) * LUAUFFI_CALL_RESULTS), for
+ * the function below nargs arguments on top of the stack. With LUA_MULTRET the function
+ * is at index 1 and every value left on the stack is returned (stack.rs, tail_call). */
+#define LUAUFFI_CALL_RESULTS (1 << 21)
+#define LUA_MULTRET (-1)
+extern void lua_call(lua_State *L, int nargs, int nresults);
+extern int lua_gettop(lua_State *L);
+
+/* Everything but a plain result count: kept out of line so the trampolines stay a call,
+ * a test and a return. */
+__attribute__((noinline)) static int luauffi_not_results(lua_State *L, int code)
+{
+    if (code == LUAUFFI_RAISE)
+        lua_error(L);
+    int encoded = -code - 2;
+    int nargs = encoded % LUAUFFI_CALL_RESULTS;
+    int nresults = encoded / LUAUFFI_CALL_RESULTS - 1;
+    lua_call(L, nargs, nresults);
+    return nresults == LUA_MULTRET ? lua_gettop(L) : nresults;
+}
+
 extern int lua_gettable(lua_State *L, int idx);
 extern void lua_settable(lua_State *L, int idx);
 
@@ -32,14 +55,15 @@ int luauffi_settable(lua_State *L)
     return 0;
 }
 
+/* The bodies are hidden: called directly, not through the PLT, and not exported. */
 #define ENTRY(name)                                                                    \
-    int luauffi_body_##name(lua_State *L);                                             \
+    __attribute__((visibility("hidden"))) int luauffi_body_##name(lua_State *L);       \
     int luauffi_##name(lua_State *L)                                                   \
     {                                                                                  \
         int results = luauffi_body_##name(L);                                          \
-        if (results < 0)                                                               \
-            lua_error(L);                                                              \
-        return results;                                                                \
+        if (__builtin_expect(results >= 0, 1))                                         \
+            return results;                                                            \
+        return luauffi_not_results(L, results);                                        \
     }
 #include "entries.h"
 
@@ -47,7 +71,7 @@ int luauffi_settable(lua_State *L)
  * (every finalizer runs protected) and returns the host's own interrupt, called last so
  * that an error or yield it raises leaves no Rust frame behind. */
 typedef void (*luauffi_interrupt_fn)(lua_State *L, int gc);
-luauffi_interrupt_fn luauffi_body_interrupt(lua_State *L, int gc);
+__attribute__((visibility("hidden"))) luauffi_interrupt_fn luauffi_body_interrupt(lua_State *L, int gc);
 
 void luauffi_interrupt(lua_State *L, int gc)
 {

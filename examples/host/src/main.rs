@@ -9,8 +9,12 @@
 
 mod abi;
 mod native;
+mod port;
+mod repl;
+mod state;
 
 use std::ffi::{OsStr, OsString};
+use std::io::IsTerminal;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::ExitCode;
@@ -18,18 +22,56 @@ use std::process::ExitCode;
 use mlua::{Error, Lua, MultiValue, Value};
 
 const USAGE: &str = "usage: luau-ffi SCRIPT [ARGS...]
+       luau-ffi [--repl]          read-eval-print loop (no script, stdin a terminal)
+       luau-ffi port IN.lua [-o OUT.luau] [--ffi NAME]
+       luau-ffi --version
 
 Runs the Luau file SCRIPT; ARGS are its `...` and arg[1..] (arg[0] is SCRIPT).
 require(\"name\") loads the native module name.so next to the requiring script or from
-LUAU_CPATH (`;`-separated patterns, `?` = name), calling luaopen_<name>.";
+LUAU_CPATH (`;`-separated patterns, `?` = name, `;;` = the default: the directory of
+the luau-ffi binary), calling luaopen_<name>.";
+
+/// The first line of `--version` and the REPL banner.
+fn version_line() -> String {
+    format!(
+        "luau-ffi host {} (Luau {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("LUAU_VERSION")
+    )
+}
+
+/// `luau-ffi --version`.
+fn print_version() {
+    println!("{}", version_line());
+    println!("ffi module {}", env!("LUAU_FFI_MODULE_VERSION"));
+    println!("Luau {}", env!("LUAU_VERSION"));
+    println!(
+        "libffi {} (libffi-sys {})",
+        env!("LUAU_FFI_LIBFFI_VERSION"),
+        env!("LUAU_FFI_LIBFFI_SYS_VERSION")
+    );
+}
 
 fn main() -> ExitCode {
     let mut argv = std::env::args_os();
     let program = argv.next().unwrap_or_else(|| OsString::from("luau-ffi"));
     let Some(script) = argv.next() else {
+        if std::io::stdin().is_terminal() {
+            return repl(&program);
+        }
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if script == "--repl" {
+        return repl(&program);
+    }
+    if script == "--version" {
+        print_version();
+        return ExitCode::SUCCESS;
+    }
+    if script == "port" {
+        return port::main(argv.collect());
+    }
     if script == "-h" || script == "--help" {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
@@ -39,6 +81,21 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the read-eval-print loop.
+fn repl(program: &OsStr) -> ExitCode {
+    let lua = Lua::new();
+    let result = state::limit_memory(&lua)
+        .and_then(|()| setup(&lua, program, OsStr::new(""), &[]))
+        .and_then(|()| repl::run(&lua));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("luau-ffi: {}", report(&e));
             ExitCode::FAILURE
         }
     }
@@ -55,8 +112,19 @@ fn run(program: &OsStr, script: &OsStr, args: &[OsString]) -> Result<(), String>
     }
 
     let lua = Lua::new();
-    setup(&lua, program, script, args).map_err(|e| format!("luau-ffi: {e}"))?;
+    state::limit_memory(&lua).map_err(|e| format!("luau-ffi: {e}"))?;
+    run_in(&lua, program, path, source, args)
+}
 
+/// Sets the state up and runs the script in it.
+fn run_in(
+    lua: &Lua,
+    program: &OsStr,
+    path: &Path,
+    source: Vec<u8>,
+    args: &[OsString],
+) -> Result<(), String> {
+    setup(lua, program, path.as_os_str(), args).map_err(|e| format!("luau-ffi: {e}"))?;
     let chunk = lua.load(source).set_name(format!("@{}", path.display()));
     let argv = args
         .iter()

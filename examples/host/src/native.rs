@@ -311,6 +311,43 @@ unsafe fn caller_dir(state: *mut ffi::lua_State) -> Option<PathBuf> {
     }
 }
 
+/// The `?` patterns searched after the requiring script's directory: `LUAU_CPATH`'s, where
+/// `;;` stands for the default, as in Lua's `LUA_CPATH`; when it is unset, the default:
+/// `<directory of the host binary>/?.so`, so `dist/luau-ffi` finds `dist/ffi.so`.
+fn cpath_patterns() -> Vec<Vec<u8>> {
+    let default = default_cpath();
+    let Some(cpath) = std::env::var_os(CPATH_VAR) else {
+        return vec![default];
+    };
+    let cpath = cpath.as_bytes();
+    let mut expanded = Vec::with_capacity(cpath.len() + default.len());
+    match cpath.windows(2).position(|w| w == b";;") {
+        Some(at) => {
+            expanded.extend_from_slice(&cpath[..at + 1]);
+            expanded.extend_from_slice(&default);
+            expanded.extend_from_slice(&cpath[at + 1..]);
+        }
+        None => expanded.extend_from_slice(cpath),
+    }
+    expanded
+        .split(|&b| b == b';')
+        .filter(|p| !p.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// `<directory of the running host binary>/?.so` (empty if that directory is unknown).
+fn default_cpath() -> Vec<u8> {
+    let exe = std::env::current_exe().and_then(|p| p.canonicalize());
+    let Some(dir) = exe.ok().and_then(|p| p.parent().map(Path::to_path_buf)) else {
+        return Vec::new();
+    };
+    let mut pattern = dir.as_os_str().as_bytes().to_vec();
+    pattern.extend_from_slice(b"/?.");
+    pattern.extend_from_slice(MODULE_EXT.as_bytes());
+    pattern
+}
+
 /// Searches next to the requiring script, then `LUAU_CPATH`. Pure Rust.
 fn find(
     name: &[u8],
@@ -326,21 +363,16 @@ fn find(
         _ => Path::new("."),
     };
     let mut candidates = vec![dir.join(OsStr::from_bytes(&file_name))];
-    if let Some(cpath) = std::env::var_os(CPATH_VAR) {
-        for pattern in cpath.as_bytes().split(|&b| b == b';') {
-            if pattern.is_empty() {
-                continue;
+    for pattern in cpath_patterns() {
+        let mut file = Vec::with_capacity(pattern.len() + name.len());
+        for &b in &pattern {
+            if b == b'?' {
+                file.extend_from_slice(name);
+            } else {
+                file.push(b);
             }
-            let mut file = Vec::with_capacity(pattern.len() + name.len());
-            for &b in pattern {
-                if b == b'?' {
-                    file.extend_from_slice(name);
-                } else {
-                    file.push(b);
-                }
-            }
-            candidates.push(PathBuf::from(OsStr::from_bytes(&file)));
         }
+        candidates.push(PathBuf::from(OsStr::from_bytes(&file)));
     }
 
     for candidate in &candidates {
