@@ -17,7 +17,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint
+.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -118,7 +118,8 @@ test-gc: build fixture
 # test tests/types.rs type-checks them. The real-library ones need zlib1g-dev,
 # libsqlite3-dev and libssl-dev (.ci/run installs them).
 REAL_EXAMPLES = hello libc zlib sqlite sha256
-test-examples: build
+EXAMPLES_DEPS ?= build
+test-examples: $(EXAMPLES_DEPS)
 	@passed=0; failed=0; \
 	if $(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'; then passed=$$((passed+1)); \
 	else echo "FAIL examples/quickstart.luau"; failed=$$((failed+1)); fi; \
@@ -126,6 +127,55 @@ test-examples: build
 		if $(RUN_ENV) $(HOST) examples/$$e.luau; then passed=$$((passed+1)); \
 		else echo "FAIL examples/$$e.luau"; failed=$$((failed+1)); fi; done; \
 	echo "examples: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
+
+# AArch64 Linux, cross-built and run under qemu-user (.ci/install-aarch64 installs the
+# cross toolchain, qemu and the arm64 zlib/SQLite/OpenSSL). The module, host and fixture
+# go to dist/aarch64/; the spec suite, the examples and the Rust tests then run under
+# qemu-aarch64. The Rust tests compile their C probes with the cross compiler
+# (FFI_TEST_CC) and run them under qemu (FFI_TEST_RUNNER); their time bounds are 10x
+# (FFI_TEST_TIME_SCALE). Target dirs are the usual
+# ones (target/aarch64-unknown-linux-gnu/), so the build is incremental.
+A64        := aarch64-unknown-linux-gnu
+A64_CROSS  := aarch64-linux-gnu-
+A64_DIST   := $(DIST)/aarch64
+# No QEMU_LD_PREFIX: the arm64 programs run on Debian's multiarch arm64 glibc (the one
+# the arm64 zlib/SQLite/OpenSSL come with). Mixing in the cross toolchain's copy
+# (/usr/aarch64-linux-gnu, a different glibc build) hangs the first pthread_create.
+A64_QEMU   := qemu-aarch64
+A64_ENV := CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=$(A64_CROSS)gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER='$(A64_QEMU)' \
+	CC_aarch64_unknown_linux_gnu=$(A64_CROSS)gcc CXX_aarch64_unknown_linux_gnu=$(A64_CROSS)g++ \
+	AR_aarch64_unknown_linux_gnu=$(A64_CROSS)ar \
+	FFI_TEST_CC=$(A64_CROSS)gcc FFI_TEST_RUNNER='$(A64_QEMU)' FFI_TEST_TIME_SCALE=10
+A64_RUN_ENV := LUAU_CPATH='$(CURDIR)/$(A64_DIST)/?.so' \
+	FFI_FIXTURE='$(CURDIR)/$(A64_DIST)/libfixture.so' SPEC_UNAME_S=Linux SPEC_UNAME_M=aarch64
+A64_HOST := $(A64_QEMU) $(A64_DIST)/luau-ffi
+
+build-aarch64:
+	$(A64_ENV) $(CARGO) build --release --features module --target $(A64)
+	cd examples/host && $(A64_ENV) $(CARGO) build --release --target $(A64)
+	@mkdir -p $(A64_DIST)
+	rm -f $(A64_DIST)/ffi.so && cp target/$(A64)/release/libluau_ffi.so $(A64_DIST)/ffi.so
+	rm -f $(A64_DIST)/luau-ffi && cp examples/host/target/$(A64)/release/luau-ffi $(A64_DIST)/luau-ffi
+	$(A64_CROSS)gcc -O2 -fPIC -shared -o $(A64_DIST)/libfixture.so spec/native/fixture.c
+
+test-aarch64: build-aarch64
+	$(A64_ENV) $(CARGO) test --release --target $(A64)
+	sh spec/check_exports.sh $(A64_DIST)/ffi.so $(A64_DIST)/luau-ffi
+	$(MAKE) --no-print-directory test-examples HOST='$(A64_HOST)' RUN_ENV="$(A64_RUN_ENV)" EXAMPLES_DEPS=
+	$(A64_RUN_ENV) $(A64_HOST) spec/_runner.luau $(SPECS)
+
+# macOS, type-checked only (docs/platforms.md): the module for both Apple targets, with
+# clang compiling the C trampolines (`rustup target add x86_64-apple-darwin
+# aarch64-apple-darwin`, Debian `clang`). libffi's C build is skipped (check_only): it
+# needs a macOS toolchain. SDKROOT keeps cc-rs from asking xcrun for one.
+MACOS_TARGETS := x86_64-apple-darwin aarch64-apple-darwin
+check-macos:
+	for t in $(MACOS_TARGETS); do \
+		env CC_$$(echo $$t | tr - _)=clang SDKROOT=/nonexistent-sdk $(CARGO) check --release \
+			--target $$t --target-dir target/apple --features module,libffi-sys/check_only --all-targets \
+			|| exit 1; \
+	done
 
 # `luau-ffi port`: each LuaJIT example of examples/port/ is ported, its notes compared, and
 # the Luau run and compared with what LuaJIT printed for the original (stored .expected).

@@ -5,6 +5,11 @@
 //!
 //! The list of entry points lives once, in `src/luau/entries.rs`; this script reads the
 //! names from it and writes `entries.h` (one `ENTRY(name)` line each) for the C file.
+//!
+//! Mach-O: with feature `module`, the `lua_*` symbols of the module are resolved against
+//! the host that loads it, so the linker must leave them undefined (`-undefined
+//! dynamic_lookup`), as ELF's linker does by default for shared libraries. Only the
+//! cdylib gets the flag.
 
 use std::env;
 use std::fs;
@@ -29,6 +34,17 @@ fn main() {
         .flag_if_supported("-fexceptions")
         .flag_if_supported("-fomit-frame-pointer")
         .compile("luauffi_trampolines");
+    mach_o_module_flags();
+}
+
+/// `-undefined dynamic_lookup` for the macOS/iOS module build (docs/platforms.md).
+fn mach_o_module_flags() {
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let module = env::var_os("CARGO_FEATURE_MODULE").is_some();
+    if module && (target_os == "macos" || target_os == "ios") {
+        println!("cargo:rustc-cdylib-link-arg=-undefined");
+        println!("cargo:rustc-cdylib-link-arg=dynamic_lookup");
+    }
 }
 
 /// The names between `entries! {` and the closing `}`: one `name: path,` per line.

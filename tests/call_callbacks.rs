@@ -159,7 +159,7 @@ fn callbacks_receive_arguments_and_return_results() {
             sig,
             handler(|a, r| {
                 // SAFETY: argument 3 is a NUL-terminated string from the fixture call.
-                let s = unsafe { CStr::from_ptr(arg::<*const i8>(a, 3)) };
+                let s = unsafe { CStr::from_ptr(arg::<*const std::ffi::c_char>(a, 3)) };
                 let total = f64::from(arg::<i32>(a, 0))
                     + arg::<f64>(a, 1)
                     + f64::from(arg::<f32>(a, 2))

@@ -90,7 +90,7 @@ pub fn fixture_library() -> &'static str {
         let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/native/fixture.c");
         let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("libfixture-call-{}.so", std::process::id()));
-        let status = Command::new("cc")
+        let status = Command::new(std::env::var("FFI_TEST_CC").unwrap_or_else(|_| "cc".into()))
             .args(["-O2", "-fPIC", "-shared", "-o"])
             .arg(&out)
             .arg(&source)

@@ -14,7 +14,7 @@ fn build_library() -> PathBuf {
     let source = dir.join("lifetime.c");
     std::fs::write(&source, "int lifetime_probe(void) { return 7; }\n").unwrap();
     let library = dir.join("liblifetime_probe.so");
-    let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+    let status = Command::new(std::env::var("FFI_TEST_CC").unwrap_or_else(|_| "cc".into()))
         .args(["-shared", "-fPIC", "-o"])
         .arg(&library)
         .arg(&source)

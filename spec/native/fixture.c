@@ -230,3 +230,66 @@ MX_TYPE(mx_s, s)
    argument (called with a value, then 0.25 and 7LL, so both are always there). */
 long long mx_va_int(int n, ...) { va_list ap; va_start(ap, n); long long x = va_arg(ap, long long); va_end(ap); return x; }
 double mx_va_dbl(int n, ...) { va_list ap; va_start(ap, n); double x = va_arg(ap, double); va_end(ap); return x; }
+
+/* The target's ABI as its C compiler sees it (spec/ffi_calls/abi.spec.luau): the
+   ABI-dependent specs compare the module's answers with these, never with x86-64's. */
+#include <float.h>
+#include <wchar.h>
+const int abi_char_is_signed = (char)-1 < 0;
+const int abi_wchar_is_signed = (wchar_t)-1 < 0;
+const size_t abi_sizeof_wchar = sizeof(wchar_t);
+const size_t abi_sizeof_long = sizeof(long);
+const size_t abi_sizeof_long_double = sizeof(long double);
+const size_t abi_alignof_long_double = _Alignof(long double);
+const int abi_ldbl_mant_dig = LDBL_MANT_DIG;
+const size_t abi_sizeof_va_list = sizeof(va_list);
+char abi_char_from_byte(int byte) { unsigned char b = (unsigned char)byte; char c; memcpy(&c, &b, 1); return c; }
+int abi_char_to_int(char c) { return c; }
+int abi_char_cb(char (*f)(void)) { return f(); }
+void abi_char_pass(void (*f)(char), int byte) { f(abi_char_from_byte(byte)); }
+
+/* Homogeneous floating-point aggregates (HFA: one to four members of one float type,
+   arrays included): AArch64 passes and returns them in v0-v7 (or wholly on the stack
+   once they no longer fit), x86-64 in SSE eightbytes; the shapes that broke other FFIs
+   on AArch64. By value both ways, and through callbacks both ways. */
+typedef struct { float x, y, z, w; } hfa4f;
+typedef struct { double a, b; } hfa2d;
+typedef struct { float x, y, z; } hfa3f;
+typedef struct { double v[4]; } hfa4d_arr;
+typedef struct { float f; double d; } mixed_fd; /* not homogeneous */
+hfa4f hfa4f_make(float x, float y, float z, float w) { hfa4f r = {x, y, z, w}; return r; }
+float hfa4f_weigh(hfa4f v) { return v.x + 2 * v.y + 3 * v.z + 4 * v.w; }
+hfa4f hfa4f_scale(hfa4f v, float k) { hfa4f r = {v.x * k, v.y * k, v.z * k, v.w * k}; return r; }
+hfa2d hfa2d_make(double a, double b) { hfa2d r = {a, b}; return r; }
+double hfa2d_weigh(hfa2d v) { return v.a + 2 * v.b; }
+hfa2d hfa2d_swap(hfa2d v) { hfa2d r = {v.b, v.a}; return r; }
+hfa3f hfa3f_make(float x, float y, float z) { hfa3f r = {x, y, z}; return r; }
+float hfa3f_weigh(hfa3f v) { return v.x + 2 * v.y + 3 * v.z; }
+hfa4d_arr hfa4d_make(double a, double b, double c, double d) { hfa4d_arr r = {{a, b, c, d}}; return r; }
+double hfa4d_weigh(hfa4d_arr v) { return v.v[0] + 2 * v.v[1] + 3 * v.v[2] + 4 * v.v[3]; }
+mixed_fd mixed_fd_make(float f, double d) { mixed_fd r = {f, d}; return r; }
+double mixed_fd_weigh(mixed_fd v) { return v.f + 2 * v.d; }
+/* Five doubles take v0-v4: the hfa4f no longer fits in v5-v7 and goes on the stack, and
+   so does every later floating-point argument (AAPCS64 C.3), the hfa2d included. */
+double hfa_pressure(double a, double b, double c, double d, double e, hfa4f v, hfa2d w) {
+    return a + b + c + d + e + 10 * hfa4f_weigh(v) + 1000 * hfa2d_weigh(w);
+}
+float hfa4f_apply(float (*f)(hfa4f), float x, float y, float z, float w) { hfa4f v = {x, y, z, w}; return f(v); }
+double hfa2d_apply(double (*f)(hfa2d), double a, double b) { hfa2d v = {a, b}; return f(v); }
+float hfa4f_from(hfa4f (*f)(float), float k) { return hfa4f_weigh(f(k)); }
+double hfa2d_from(hfa2d (*f)(double), double k) { return hfa2d_weigh(f(k)); }
+double hfa4d_from(hfa4d_arr (*f)(double), double k) { return hfa4d_weigh(f(k)); }
+double mixed_fd_apply(double (*f)(mixed_fd), float x, double y) { mixed_fd v = {x, y}; return f(v); }
+double hfa_pressure_apply(double (*f)(double, double, double, double, double, hfa4f, hfa2d)) {
+    hfa4f v = {1, 2, 3, 4};
+    hfa2d w = {5, 6};
+    return f(0.5, 1.5, 2.5, 3.5, 4.5, v, w);
+}
+
+/* va_list: a C function hands its va_list to a callback, which hands it back to C.
+   LuaJIT declares va_list as `void *`, which is how every supported ABI passes one
+   (x86-64: the array decays to a pointer; AArch64: the 32-byte struct goes by reference). */
+int va_list_sum(int n, va_list ap) { int s = 0; for (int i = 0; i < n; i++) s += va_arg(ap, int); return s; }
+int va_list_forward(int (*f)(int, va_list), int n, ...) {
+    va_list ap; va_start(ap, n); int r = f(n, ap); va_end(ap); return r;
+}

@@ -1,5 +1,6 @@
 //! Struct and union layout exactly as the C compiler does it: gcc's SysV rules
-//! (x86-64, aarch64) and, best-effort, MSVC's rules for Windows. No parsing here.
+//! (x86-64), the AAPCS variant of them (Linux aarch64 and arm) and, best-effort, MSVC's
+//! rules for Windows. No parsing here.
 
 use super::{
     ArrayLen, CTypeId, CTypeKind, Field, Registry, TagKind, DEFAULT_MAX_ALIGN, MAX_TYPE_SIZE,
@@ -11,6 +12,10 @@ pub enum LayoutRules {
     /// gcc/clang on SysV targets: bitfields never straddle their type's alignment unit,
     /// unnamed bitfields do not align the record.
     SysV,
+    /// gcc on AAPCS targets (Linux aarch64 and arm): SysV, except that unnamed
+    /// bitfields align the record as named ones do, and a zero-width bitfield aligns it
+    /// to its type's full alignment whatever `packed` or `#pragma pack` say.
+    Aapcs,
     /// MSVC: a bitfield run shares one unit of its declared type; a change of type
     /// size starts a new unit; every bitfield aligns the record.
     Msvc,
@@ -21,6 +26,11 @@ impl LayoutRules {
     pub fn native() -> LayoutRules {
         if cfg!(windows) {
             LayoutRules::Msvc
+        } else if cfg!(all(
+            any(target_arch = "aarch64", target_arch = "arm"),
+            not(target_vendor = "apple")
+        )) {
+            LayoutRules::Aapcs
         } else {
             LayoutRules::SysV
         }
@@ -107,6 +117,7 @@ pub(super) fn lay_out(
 ) -> Result<Laid, LayoutError> {
     let is_union = kind == TagKind::Union;
     let msvc = reg.rules == LayoutRules::Msvc;
+    let aapcs = reg.rules == LayoutRules::Aapcs;
     let mut bits: u64 = 0; // next free bit (struct) or largest member (union)
     let mut record_align: u32 = 1;
     let mut fields = Vec::with_capacity(decls.len());
@@ -220,8 +231,11 @@ pub(super) fn lay_out(
                 }
                 if width == 0 {
                     // A zero-width bitfield pads to its type's alignment; on SysV it
-                    // does not align the record (it is unnamed).
+                    // does not align the record (it is unnamed), on AAPCS it does.
                     // gcc aligns to the full type alignment even under `#pragma pack`.
+                    if aapcs {
+                        record_align = record_align.max(type_align);
+                    }
                     if !is_union {
                         bits = round_up(bits, type_align as u64 * 8);
                     }
@@ -238,7 +252,7 @@ pub(super) fn lay_out(
                     start = round_up(start, decl.align_attr as u64 * 8);
                     record_align = record_align.max(decl.align_attr);
                 }
-                if decl.name.is_some() {
+                if decl.name.is_some() || aapcs {
                     let align = if let Some(pack) = attrs.pack {
                         type_align.min(pack)
                     } else if packed {
@@ -247,6 +261,8 @@ pub(super) fn lay_out(
                         type_align
                     };
                     record_align = record_align.max(align);
+                }
+                if decl.name.is_some() {
                     let (offset, pos) = bitfield_unit(start, width, size, type_align as u64);
                     fields.push(Field {
                         name: decl.name.clone(),

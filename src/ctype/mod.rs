@@ -45,12 +45,32 @@ pub const DEFAULT_MAX_ALIGN: u32 = 16;
 
 /// Width of a data pointer on the target, in bytes.
 pub const POINTER_SIZE: u32 = std::mem::size_of::<usize>() as u32;
-/// Whether plain `char` is signed on the target (x86-64: yes; aarch64 SysV: no).
-pub const CHAR_IS_SIGNED: bool = !cfg!(any(target_arch = "aarch64", target_arch = "arm"));
+/// Whether plain `char` is signed on the target, as its C compiler says: unsigned on
+/// Linux (and other ELF) ARM, AArch64, PowerPC, s390x and RISC-V; signed on x86 and
+/// x86-64, and on Apple's and Windows' ARM ABIs, which keep x86's signed `char`.
+pub const CHAR_IS_SIGNED: bool = !cfg!(all(
+    any(
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "powerpc",
+        target_arch = "powerpc64",
+        target_arch = "s390x",
+        target_arch = "riscv32",
+        target_arch = "riscv64"
+    ),
+    not(target_vendor = "apple"),
+    not(windows)
+));
 /// Size of C `long` on the target (LLP64 Windows: 4).
 pub const LONG_SIZE: u8 = if cfg!(windows) { 4 } else { POINTER_SIZE as u8 };
-/// Size and alignment of `long double` on the target.
-pub const LONG_DOUBLE_SIZE: u8 = if cfg!(windows) {
+/// Size and alignment of `long double` on the target: `double` itself on Windows, on
+/// Apple's arm64 ABI and on 32-bit ARM; 16 bytes on other 64-bit targets (x87's 80-bit
+/// format padded on x86-64, IEEE binary128 on AArch64 Linux); x87's 12 on 32-bit x86.
+pub const LONG_DOUBLE_SIZE: u8 = if cfg!(any(
+    windows,
+    all(target_arch = "aarch64", target_vendor = "apple"),
+    target_arch = "arm"
+)) {
     8
 } else if cfg!(target_pointer_width = "64") {
     16
@@ -67,7 +87,16 @@ impl CTypeId {
     pub const BOOL: CTypeId = CTypeId(1);
     /// Plain `char` (signed or not per [`CHAR_IS_SIGNED`]).
     pub const CHAR: CTypeId = CTypeId(2);
-    pub const UCHAR: CTypeId = CTypeId(3);
+    /// The one-byte integer of the other signedness than plain `char`: `unsigned char`
+    /// where char is signed, `signed char` where it is unsigned (LuaJIT has no third
+    /// one-byte type: `char` is one of the two).
+    pub const OTHER_CHAR: CTypeId = CTypeId(3);
+    /// `unsigned char`: [`CTypeId::OTHER_CHAR`] where char is signed, else `char` itself.
+    pub const UCHAR: CTypeId = if CHAR_IS_SIGNED {
+        CTypeId::OTHER_CHAR
+    } else {
+        CTypeId::CHAR
+    };
     pub const SHORT: CTypeId = CTypeId(4);
     pub const USHORT: CTypeId = CTypeId(5);
     pub const INT: CTypeId = CTypeId(6);
@@ -358,7 +387,7 @@ impl Registry {
                 signed: CHAR_IS_SIGNED,
                 plain_char: true,
             }),
-            int(1, false),
+            int(1, !CHAR_IS_SIGNED),
             int(2, true),
             int(2, false),
             int(4, true),
@@ -576,12 +605,12 @@ impl Registry {
     }
 
     /// `signed char`: the same type as `char` where char is signed (LuaJIT prints both
-    /// as `char` on x86-64), a distinct type elsewhere.
-    pub fn signed_char(&mut self) -> CTypeId {
+    /// as `char` on x86-64), [`CTypeId::OTHER_CHAR`] elsewhere.
+    pub fn signed_char(&self) -> CTypeId {
         if CHAR_IS_SIGNED {
             CTypeId::CHAR
         } else {
-            self.intern(int(1, true))
+            CTypeId::OTHER_CHAR
         }
     }
 

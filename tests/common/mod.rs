@@ -1,8 +1,30 @@
 //! Shared helpers of the integration tests: compile and run C programs with `cc`.
+//!
+//! Cross builds (`make test-aarch64`) name the target's C compiler in `FFI_TEST_CC` and
+//! the program that runs the target's executables (qemu-user) in `FFI_TEST_RUNNER`, so
+//! layout is always compared with the compiler of the target the tests run on.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The C compiler of the target: `FFI_TEST_CC`, else `cc`.
+pub fn c_compiler() -> Command {
+    Command::new(std::env::var("FFI_TEST_CC").unwrap_or_else(|_| "cc".into()))
+}
+
+/// A command running the target executable `exe`: under `FFI_TEST_RUNNER` when set.
+pub fn run_target(exe: &Path) -> Command {
+    match std::env::var("FFI_TEST_RUNNER") {
+        Ok(runner) if !runner.is_empty() => {
+            let mut words = runner.split_whitespace();
+            let mut command = Command::new(words.next().expect("a runner"));
+            command.args(words).arg(exe);
+            command
+        }
+        _ => Command::new(exe),
+    }
+}
 
 /// A fresh temporary directory for one test's C files.
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -22,7 +44,7 @@ pub fn compile_and_run(tag: &str, source: &str) -> String {
     let c_file = dir.join("probe.c");
     let exe = dir.join("probe");
     std::fs::write(&c_file, source).expect("write C file");
-    let out = Command::new("cc")
+    let out = c_compiler()
         .args(["-std=gnu11", "-w", "-O0", "-o"])
         .arg(&exe)
         .arg(&c_file)
@@ -34,7 +56,7 @@ pub fn compile_and_run(tag: &str, source: &str) -> String {
         c_file.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let run = Command::new(&exe).output().expect("run probe");
+    let run = run_target(&exe).output().expect("run probe");
     assert!(run.status.success(), "probe failed");
     let _ = std::fs::remove_dir_all(&dir);
     String::from_utf8(run.stdout).expect("utf8 output")
@@ -45,7 +67,7 @@ pub fn preprocess(header: &str) -> String {
     let dir = temp_dir("pp");
     let c_file = dir.join("inc.c");
     std::fs::write(&c_file, format!("#include <{header}>\n")).expect("write");
-    let out = Command::new("cc")
+    let out = c_compiler()
         .args(["-E", "-P"])
         .arg(&c_file)
         .output()
