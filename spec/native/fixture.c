@@ -230,3 +230,6 @@ MX_TYPE(mx_s, s)
    argument (called with a value, then 0.25 and 7LL, so both are always there). */
 long long mx_va_int(int n, ...) { va_list ap; va_start(ap, n); long long x = va_arg(ap, long long); va_end(ap); return x; }
 double mx_va_dbl(int n, ...) { va_list ap; va_start(ap, n); double x = va_arg(ap, double); va_end(ap); return x; }
+
+/* ---- benchmarks (issue #12): an array passed for a const pointer ---- */
+int sum_array(const int *p, int n) { int s = 0; for (int i = 0; i < n; i++) s += p[i]; return s; }

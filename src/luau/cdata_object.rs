@@ -418,6 +418,30 @@ unsafe fn push_element(
     Ok(())
 }
 
+/// Stands for "the key at 2 is a number" where a `lua_tostringatom` result is expected
+/// (never a string's address: it is not aligned as Luau's strings are).
+const NUMBER_KEY: *const c_char = 1 as *const c_char;
+
+/// The key at 2 for the hot paths: [`NUMBER_KEY`] for a number when the cdata's type
+/// `ty` is the array or pointer type last indexed by number (tested first there, so an
+/// element access needs no string lookup), else `lua_tostringatom` of it (a string's
+/// bytes, or NULL for any other value), first for every other type (fields).
+///
+/// # Safety
+/// `l` live inside a metamethod with the key at 2.
+#[inline(always)]
+unsafe fn number_key_first(l: State, st: &ModuleState, ty: CTypeId) -> *const c_char {
+    // SAFETY: caller contract; stack reads only.
+    unsafe {
+        if st.field_cache.number_element(ty).is_some() && lua::lua_type(l, 2) == lua::LUA_TNUMBER
+        {
+            NUMBER_KEY
+        } else {
+            lua::lua_tostringatom(l, 2, std::ptr::null_mut())
+        }
+    }
+}
+
 /// The cached number field or number element the key at 2 names in the cdata at 1, with
 /// whether it may be written and its address: the hot path of `cd.x`, `cd[i]`, `cd.x = n`
 /// and `cd[i] = n`. A number field is an integer of at most 32 bits or a `float`/`double`
@@ -426,7 +450,7 @@ unsafe fn push_element(
 ///
 /// # Safety
 /// `l` live inside a cdata metamethod with the cdata `h` at 1 and the key at 2; `key`
-/// is `lua_tostringatom` of it.
+/// is [`number_key_first`] of it.
 #[inline(always)]
 unsafe fn number_slot_at(
     l: State,
@@ -437,8 +461,11 @@ unsafe fn number_slot_at(
     // SAFETY: caller contract; the address is inside the cdata's object (or the struct
     // its pointer points to) by the cached plan of its type.
     unsafe {
-        if key.is_null() {
+        if key == NUMBER_KEY {
             return number_element_at(l, st, h);
+        }
+        if key.is_null() {
+            return None;
         }
         let field = st.field_cache.number_field(h.ty, key as usize)?;
         let base = base_address(h.data, field.through_pointer);
@@ -452,11 +479,11 @@ unsafe fn number_slot_at(
     }
 }
 
-/// [`number_slot_at`] for a key that is not a string: an element of the cached element
-/// plan of the cdata's type, when it is a number within bounds.
+/// [`number_slot_at`] for a number key: an element of the cached element plan of the
+/// cdata's type, when it is within bounds.
 ///
 /// # Safety
-/// As [`number_slot_at`]; `h` is the cdata at 1.
+/// As [`number_slot_at`]; `h` is the cdata at 1 and the key at 2 is a number.
 #[inline(always)]
 unsafe fn number_element_at(
     l: State,
@@ -467,9 +494,6 @@ unsafe fn number_element_at(
     // or where its pointer points.
     unsafe {
         let element = st.field_cache.number_element(h.ty)?;
-        if lua::lua_type(l, 2) != lua::LUA_TNUMBER {
-            return None;
-        }
         let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
         // A negative index is a huge u64; references have u64::MAX bytes (unchecked).
         if !element.through_pointer && index as u64 >= h.reachable_bytes() >> element.size_shift {
@@ -496,7 +520,7 @@ pub(super) unsafe fn cdata_index(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        let key = number_key_first(l, st, h.ty);
         if let Some((shape, _, address)) = number_slot_at(l, st, h, key) {
             let value = match shape {
                 Shape::Float { size } => memory::read_float(address, size),
@@ -506,7 +530,7 @@ pub(super) unsafe fn cdata_index(l: State) -> c_int {
             lua::lua_pushnumber(l, value);
             return 1;
         }
-        index_other(l, st, h, key)
+        index_other(l, st, h, if key == NUMBER_KEY { std::ptr::null() } else { key })
     }
 }
 
@@ -647,7 +671,7 @@ pub(super) unsafe fn cdata_newindex(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        let key = number_key_first(l, st, h.ty);
         if let Some((shape, true, address)) = number_slot_at(l, st, h, key) {
             if lua::lua_type(l, 3) == lua::LUA_TNUMBER {
                 let value = lua::lua_tonumberx(l, 3, std::ptr::null_mut());
@@ -661,7 +685,7 @@ pub(super) unsafe fn cdata_newindex(l: State) -> c_int {
                 return 0;
             }
         }
-        newindex_other(l, st, h, key)
+        newindex_other(l, st, h, if key == NUMBER_KEY { std::ptr::null() } else { key })
     }
 }
 
