@@ -867,6 +867,49 @@ unsafe fn push_result(l: State, st: &ModuleState, result: ArithResult) {
     }
 }
 
+/// The hot path of pointer arithmetic: `p + n` and `p - n` with a pointer cdata at 1
+/// and a number at 2, and `p - q` with two pointers of the same type, using the element
+/// size cached for the type. Pushes the result and returns true; false (nothing pushed)
+/// for anything else, which the general path handles (with the same results).
+///
+/// # Safety
+/// `l` live inside an arithmetic metamethod with operands at 1 and 2.
+#[inline(always)]
+unsafe fn pointer_step(l: State, st: &ModuleState, op: ArithOp) -> bool {
+    // SAFETY: caller contract; a pointer cdata's data holds an address.
+    unsafe {
+        let tag = st.cdata_tag.get();
+        let Some(a) = object::to_cdata(l, tag, 1) else {
+            return false;
+        };
+        let ty = a.ty;
+        let step = st.hot.step(ty, || {
+            crate::cdata::hot::pointer_step(&st.registry.borrow(), ty)
+        });
+        let Some(size) = step else {
+            return false;
+        };
+        let address = memory::read_address(a.data) as i64;
+        if lua::lua_type(l, 2) == lua::LUA_TNUMBER {
+            let n = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
+            let delta = n.wrapping_mul(size as i64);
+            let delta = if op == ArithOp::Sub { delta.wrapping_neg() } else { delta };
+            let address = address.wrapping_add(delta) as usize;
+            push_result(l, st, ArithResult::Pointer { ty, address });
+            return true;
+        }
+        match object::to_cdata(l, tag, 2) {
+            Some(b) if op == ArithOp::Sub && b.ty == ty => {
+                let other = memory::read_address(b.data) as i64;
+                let n = address.wrapping_sub(other) / size as i64;
+                lua::lua_pushnumber(l, n as f64);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// One arithmetic metamethod: the metatype's, else pointer or 64-bit integer arithmetic.
 ///
 /// # Safety
@@ -875,6 +918,9 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
     // SAFETY: caller contract; the error is raised after every owned value is dropped.
     unsafe {
         let st = ModuleState::of_call(l);
+        if matches!(op, ArithOp::Add | ArithOp::Sub) && pointer_step(l, st, op) {
+            return 1;
+        }
         let name = match op {
             ArithOp::Add => c"__add",
             ArithOp::Sub => c"__sub",
