@@ -478,6 +478,8 @@ pub(super) unsafe fn ffi_metatype(l: State) -> c_int {
             }
             marks[index] = true;
         }
+        // A cached `ffi.new` plan may have been made without this metatype.
+        st.hot.forget_new();
         ctype_object::push(l, st, id);
         1
     }

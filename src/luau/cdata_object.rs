@@ -12,7 +12,7 @@ use crate::cdata::convert::{
     Access, Context, Scalar, Shape,
 };
 use crate::cdata::index::{resolve_element, resolve_field, ElementPlan, FieldPlan};
-use crate::cdata::{finalizer, init, memory, object};
+use crate::cdata::{finalizer, hot, init, memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
 use mlua::ffi as lua;
@@ -1401,6 +1401,12 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
     // SAFETY: caller contract; the plan is computed under a registry borrow that is
     // dropped before any allocation; the error paths drop owned values first.
     unsafe {
+        let only_type = lua::lua_gettop(l) == 1;
+        if only_type {
+            if let Some(plan) = st.hot.new_plan(id) {
+                return new_zeroed(l, st, id, plan);
+            }
+        }
         let plan = (|| -> Result<NewPlan, String> {
             let reg = st.registry.borrow();
             let (size, nelem, first_init) = if reg.is_variable_length(id) {
@@ -1432,6 +1438,15 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
             return stack::raise(l, Error::NotEnoughMemory.to_string());
         }
         let top = lua::lua_gettop(l);
+        if only_type && plan.nelem.is_none() {
+            let plan = hot::NewPlan {
+                size: plan.size,
+                align: plan.align,
+                metatype: plan.metatype,
+            };
+            st.hot.put_new_plan(id, plan);
+            return new_zeroed(l, st, id, plan);
+        }
         let h = object::push_new(l, st.cdata_tag.get(), id, plan.size as usize, plan.align);
         let data = (*h).data;
         let result = init::init_from_values(
@@ -1446,6 +1461,29 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
             top,
         );
         stack::raise_err!(l, result);
+        if let Some(key) = plan.metatype {
+            if push_metatype_field(l, st, key, c"__gc") {
+                attach_finalizer(l, st, -2, -1);
+                lua::lua_settop(l, -2);
+            }
+        }
+        1
+    }
+}
+
+/// `ffi.new(ct)` without initializers by a checked plan: a zero-filled object, with the
+/// metatype's `__gc` as its finalizer when there is one.
+///
+/// # Safety
+/// As [`new_cdata`]; `plan` passed its size checks for `id`.
+#[inline]
+unsafe fn new_zeroed(l: State, st: &ModuleState, id: CTypeId, plan: hot::NewPlan) -> c_int {
+    // SAFETY: caller contract; push_new zero-fills the object.
+    unsafe {
+        if object::allocation_refused(plan.size as usize + 64) {
+            return stack::raise(l, Error::NotEnoughMemory.to_string());
+        }
+        object::push_new(l, st.cdata_tag.get(), id, plan.size as usize, plan.align);
         if let Some(key) = plan.metatype {
             if push_metatype_field(l, st, key, c"__gc") {
                 attach_finalizer(l, st, -2, -1);
