@@ -110,7 +110,6 @@ struct Quick {
     ret: QuickRet,
 }
 
-#[derive(Clone, Copy)]
 struct QuickArg {
     slot: u8,
     /// How a Luau number becomes the register bits (decided once, from the class).
@@ -118,6 +117,18 @@ struct QuickArg {
     class: ValueClass,
     conv: ArgConv,
     ty: CTypeId,
+    /// For a pointer parameter: the last other cdata type the general conversion was
+    /// seen to take as its address (an array, `T *` for `const T *`, ...), and how.
+    implicit: Cell<Option<(CTypeId, AddressOf)>>,
+}
+
+/// Where the address a cdata converts to comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AddressOf {
+    /// A pointer: the address it holds.
+    Value,
+    /// An array, struct or union: its own object.
+    Object,
 }
 
 /// A Luau number as the register bits of one parameter: [`register_bits`] with the class
@@ -350,6 +361,7 @@ fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Q
             class: classes[i],
             conv: args[i],
             ty: signature.arg_type(i),
+            implicit: Cell::new(None),
         })
         .collect();
     let ret_class = signature.ret_class();
@@ -410,7 +422,11 @@ unsafe fn call_quick(
                 arg.number
                     .bits(lua::lua_tonumberx(l, idx, std::ptr::null_mut()))
             } else {
-                direct_bits(l, tag, arg.conv, arg.class, arg.ty, idx, t)?
+                match direct_bits(l, tag, arg.conv, arg.class, arg.ty, idx, t) {
+                    Some(bits) => bits,
+                    None if t == lua::LUA_TUSERDATA => implicit_pointer(l, st, tag, arg, idx)?,
+                    None => return None,
+                }
             }
         };
         // The slot is below 8 by construction; the mask keeps the store unchecked.
@@ -621,6 +637,55 @@ unsafe fn direct_bits(
             }
             _ => None,
         }
+    }
+}
+
+/// The address a cdata of another type at `idx` passes as for pointer parameter `arg`
+/// (array to pointer, `T *` to `const T *`, a struct to a pointer to it): decided once
+/// per cdata type by the general conversion itself, which must give the same address,
+/// then taken directly. `None` (the general path converts it, or names it in an
+/// error) for anything else.
+///
+/// # Safety
+/// `l` live, `idx` valid; no registry borrow held.
+#[inline(never)]
+unsafe fn implicit_pointer(
+    l: State,
+    st: &ModuleState,
+    tag: c_int,
+    arg: &QuickArg,
+    idx: c_int,
+) -> Option<u64> {
+    // SAFETY: caller contract; only inspects the stack and our own cdata blocks.
+    unsafe {
+        if !matches!(arg.conv, ArgConv::Pointer { .. }) {
+            return None;
+        }
+        let h = object::to_cdata(l, tag, idx)?;
+        let address = |from| match from {
+            AddressOf::Value => memory::read_address(h.data) as u64,
+            AddressOf::Object => h.data as u64,
+        };
+        if let Some((ty, from)) = arg.implicit.get() {
+            if ty == h.ty && !(from == AddressOf::Value && h.is_ref()) {
+                return Some(address(from));
+            }
+        }
+        let reg = st.registry.try_borrow().ok()?;
+        let from = match shape(&reg, h.ty) {
+            Shape::Pointer { .. } if !h.is_ref() => AddressOf::Value,
+            Shape::Array { .. } | Shape::Record => AddressOf::Object,
+            _ => return None,
+        };
+        let mut bits = 0u64;
+        let dst = (&mut bits as *mut u64).cast::<u8>();
+        let context = Context::Arg(idx as u32 - 1);
+        c_from_lua(l, tag, &reg, arg.ty, dst, size_of::<usize>() as u64, idx, context).ok()?;
+        let expected = address(from);
+        (bits == expected).then(|| {
+            arg.implicit.set(Some((h.ty, from)));
+            bits
+        })
     }
 }
 
