@@ -420,7 +420,7 @@ unsafe fn push_element(
 
 /// Stands for "the key at 2 is a number" where a `lua_tostringatom` result is expected
 /// (never a string's address: it is not aligned as Luau's strings are).
-const NUMBER_KEY: *const c_char = 1 as *const c_char;
+const NUMBER_KEY: *const c_char = std::ptr::dangling::<c_char>();
 
 /// The key at 2 for the hot paths: [`NUMBER_KEY`] for a number when the cdata's type
 /// `ty` is the array or pointer type last indexed by number (tested first there, so an
@@ -433,8 +433,7 @@ const NUMBER_KEY: *const c_char = 1 as *const c_char;
 unsafe fn number_key_first(l: State, st: &ModuleState, ty: CTypeId) -> *const c_char {
     // SAFETY: caller contract; stack reads only.
     unsafe {
-        if st.field_cache.number_element(ty).is_some() && lua::lua_type(l, 2) == lua::LUA_TNUMBER
-        {
+        if st.field_cache.number_element(ty).is_some() && lua::lua_type(l, 2) == lua::LUA_TNUMBER {
             NUMBER_KEY
         } else {
             lua::lua_tostringatom(l, 2, std::ptr::null_mut())
@@ -530,7 +529,16 @@ pub(super) unsafe fn cdata_index(l: State) -> c_int {
             lua::lua_pushnumber(l, value);
             return 1;
         }
-        index_other(l, st, h, if key == NUMBER_KEY { std::ptr::null() } else { key })
+        index_other(
+            l,
+            st,
+            h,
+            if key == NUMBER_KEY {
+                std::ptr::null()
+            } else {
+                key
+            },
+        )
     }
 }
 
@@ -685,7 +693,16 @@ pub(super) unsafe fn cdata_newindex(l: State) -> c_int {
                 return 0;
             }
         }
-        newindex_other(l, st, h, if key == NUMBER_KEY { std::ptr::null() } else { key })
+        newindex_other(
+            l,
+            st,
+            h,
+            if key == NUMBER_KEY {
+                std::ptr::null()
+            } else {
+                key
+            },
+        )
     }
 }
 
@@ -893,7 +910,11 @@ unsafe fn pointer_step(l: State, st: &ModuleState, op: ArithOp) -> bool {
         if lua::lua_type(l, 2) == lua::LUA_TNUMBER {
             let n = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
             let delta = n.wrapping_mul(size as i64);
-            let delta = if op == ArithOp::Sub { delta.wrapping_neg() } else { delta };
+            let delta = if op == ArithOp::Sub {
+                delta.wrapping_neg()
+            } else {
+                delta
+            };
             let address = address.wrapping_add(delta) as usize;
             push_result(l, st, ArithResult::Pointer { ty, address });
             return true;
