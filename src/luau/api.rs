@@ -776,7 +776,7 @@ pub(super) unsafe fn ffi_string(l: State) -> c_int {
     unsafe {
         let st = ModuleState::of_call(l);
         if let Some((address, len)) = string_direct(l, st) {
-            lua::lua_pushlstring(l, address as *const _, len);
+            lua::lua_pushlstring_(l, address as *const _, len);
             return 1;
         }
         let result = (|| {
