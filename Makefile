@@ -238,9 +238,11 @@ $(BENCHMOD): bench/native/ffibench.c $(FIXTURE)
 # steadier than timings on shared cores: bench/callgrind/run.sh.
 bench-callgrind: build fixture $(BENCHMOD)
 	bash bench/callgrind/run.sh
+	@if command -v luajit >/dev/null 2>&1; then bash bench/callgrind/run.sh bench/callgrind/luajit/*.lua; fi
 
 # LuaJIT (-joff) runs the same cases first when installed; the harness prints its lines
-# with the ratio to ours.
+# with ours/LuaJIT (below 1: ours is faster). Both sides time CPU time
+# (CLOCK_PROCESS_CPUTIME_ID, read through the FFI).
 bench: build fixture $(BENCHMOD)
 	@peers=""; if command -v luajit >/dev/null 2>&1; then peers=$$(luajit -joff bench/luajit.lua); fi; \
 	BENCH_PEERS="$$peers" $(RUN_ENV) $(HOST) bench/run.luau $(BENCH)

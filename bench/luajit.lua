@@ -6,6 +6,19 @@ local generate = dofile("bench/gen_header.lua")
 
 local reps = 7
 
+-- CPU time of this process (os.clock is CPU time in LuaJIT too, but read the same
+-- clock as the Luau side does).
+ffi.cdef([[
+	typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+	int clock_gettime(int clk, bench_timespec *ts);
+]])
+local CPUTIME = ffi.os == "OSX" and 12 or 2 -- CLOCK_PROCESS_CPUTIME_ID
+local timespec = ffi.new("bench_timespec")
+local function cpu_clock()
+	ffi.C.clock_gettime(CPUTIME, timespec)
+	return tonumber(timespec.tv_sec) + tonumber(timespec.tv_nsec) * 1e-9
+end
+
 local function median(values)
 	table.sort(values)
 	local n = #values
@@ -21,9 +34,9 @@ local function case(name, iterations, run, setup)
 	local function once(n)
 		serial = serial + 1
 		local prepared = setup and setup(n, serial)
-		local t0 = os.clock()
+		local t0 = cpu_clock()
 		run(n, prepared)
-		return (os.clock() - t0) * 1e9 / n
+		return (cpu_clock() - t0) * 1e9 / n
 	end
 	once(math.max(1, math.floor(iterations / 10)))
 	local samples = {}
@@ -37,9 +50,9 @@ end
 -- so each cdef sample runs in a fresh LuaJIT process.
 local function cdef_once(n)
 	local text = generate(n, "lj_")
-	local t0 = os.clock()
+	local t0 = cpu_clock()
 	ffi.cdef(text)
-	return (os.clock() - t0) * 1e9 / n
+	return (cpu_clock() - t0) * 1e9 / n
 end
 
 if arg[1] == "--cdef-once" then
@@ -87,6 +100,25 @@ do
 			a[i].x = a[i].x + 1
 		end
 	end)
+	case("ptr_walk", 1000000, function(n)
+		local a = Doubles(n + 1)
+		local p = ffi.cast("double *", a)
+		local acc = 0
+		for _ = 1, n do
+			acc = acc + p[0]
+			p = p + 1
+		end
+	end)
+	local Bytes = ffi.typeof("char[64]")
+	case("string_64", 1000000, function(n)
+		local buf = Bytes()
+		ffi.fill(buf, 64, 65)
+		local string_ = ffi.string
+		local s
+		for _ = 1, n do
+			s = string_(buf, 64)
+		end
+	end)
 	case("new_struct", 1000000, function(n)
 		local p
 		for _ = 1, n do
@@ -106,6 +138,7 @@ do
 		bench_vec3 vadd(bench_vec3 a, bench_vec3 b);
 		size_t strlen(const char *s);
 		void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *));
+		int sum_array(const int *p, int n);
 	]])
 	local fixture = ffi.load(os.getenv("FFI_FIXTURE") or "./dist/libfixture.so")
 	case("call_add", 5000000, function(n)
@@ -170,6 +203,12 @@ do
 			data[k] = shuffled()
 		end
 		return data
+	end)
+	case("call_sum_array", 2000000, function(n)
+		local arr = ffi.new("int[16]", { 1, 2, 3 })
+		for _ = 1, n do
+			fixture.sum_array(arr, 16)
+		end
 	end)
 	case("lookup_C", 1000000, function(n)
 		local C = ffi.C

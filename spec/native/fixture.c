@@ -293,3 +293,16 @@ int va_list_sum(int n, va_list ap) { int s = 0; for (int i = 0; i < n; i++) s +=
 int va_list_forward(int (*f)(int, va_list), int n, ...) {
     va_list ap; va_start(ap, n); int r = f(n, ap); va_end(ap); return r;
 }
+
+/* ---- benchmarks (issue #12): an array passed for a const pointer ---- */
+int sum_array(const int *p, int n) { int s = 0; for (int i = 0; i < n; i++) s += p[i]; return s; }
+
+/* ---- issue #12: MEMORY-class aggregates among register arguments ---- */
+double mem_mix(int a, vec3 v, double d, ten_ints t, long long k, float f) {
+    return a * 1e6 + (v.x * 100 + v.y * 10 + v.z) * 1e3 + d * 10 + t.v[0] + t.v[9] * 1e-1 + k * 1e-2 + f * 1e-3;
+}
+vec3 mem_make(double x, int n, ten_ints t) { vec3 r = {x, n, t.v[9]}; return r; }
+vec3 mem_five(vec3 a, vec3 b, vec3 c, vec3 d, vec3 e) {
+    vec3 r = {a.x + b.x + c.x + d.x + e.x, a.y * b.y, e.z - a.z};
+    return r;
+}

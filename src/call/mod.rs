@@ -16,6 +16,7 @@ mod class;
 mod errno;
 pub mod fast;
 mod ffi_types;
+pub mod memory_class;
 mod signature;
 
 pub use cache::CifCache;

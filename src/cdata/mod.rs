@@ -6,6 +6,7 @@ pub mod arith;
 pub mod bit;
 pub mod convert;
 pub mod finalizer;
+pub mod hot;
 pub mod index;
 pub mod init;
 pub mod memory;

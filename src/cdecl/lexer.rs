@@ -249,7 +249,10 @@ impl<'s> Lexer<'s> {
             self.pos += 1;
             self.params += 1;
             TokKind::Param(self.params - 1)
-        } else if let Some(p) = PUNCTUATORS.iter().find(|p| rest.starts_with(**p)) {
+        } else if let Some(p) = PUNCTUATORS
+            .iter()
+            .find(|p| p.as_bytes()[0] == c as u8 && rest.starts_with(**p))
+        {
             self.pos += p.len();
             TokKind::Punct(p)
         } else if let Some(i) = SINGLE_PUNCTUATORS.find(c) {

@@ -27,10 +27,11 @@
 
 #![forbid(unsafe_code)]
 
+mod hash;
 pub mod layout;
 mod spelling;
 
-use std::collections::HashMap;
+use hash::FxHashMap;
 
 pub use layout::{LayoutRules, PackStack};
 
@@ -340,11 +341,11 @@ pub struct Transaction {
 #[derive(Clone, Debug)]
 pub struct Registry {
     types: Vec<CType>,
-    interned: HashMap<CType, CTypeId>,
+    interned: FxHashMap<CType, CTypeId>,
     records: Vec<RecordDef>,
     enums: Vec<EnumDef>,
-    symbols: HashMap<String, Symbol>,
-    tags: HashMap<String, CTypeId>,
+    symbols: FxHashMap<String, Symbol>,
+    tags: FxHashMap<String, CTypeId>,
     journal: Vec<Undo>,
     open_transactions: u32,
     /// Layout rules for records (SysV or MSVC).
@@ -370,11 +371,11 @@ impl Registry {
     pub fn new() -> Registry {
         let mut reg = Registry {
             types: Vec::with_capacity(256),
-            interned: HashMap::with_capacity(256),
+            interned: FxHashMap::with_capacity_and_hasher(256, Default::default()),
             records: Vec::new(),
             enums: Vec::new(),
-            symbols: HashMap::with_capacity(64),
-            tags: HashMap::new(),
+            symbols: FxHashMap::with_capacity_and_hasher(64, Default::default()),
+            tags: FxHashMap::default(),
             journal: Vec::new(),
             open_transactions: 0,
             rules: LayoutRules::native(),

@@ -11,6 +11,7 @@ use super::namespace;
 use super::stack::{self, State};
 use super::state::{self, ModuleState};
 use crate::cdata::convert::{self, Shape};
+use crate::cdata::hot::StringSource;
 use crate::cdata::{finalizer, memory, object};
 use crate::cdecl;
 use crate::ctype::{CTypeId, CTypeKind, Registry};
@@ -477,6 +478,8 @@ pub(super) unsafe fn ffi_metatype(l: State) -> c_int {
             }
             marks[index] = true;
         }
+        // A cached `ffi.new` plan may have been made without this metatype.
+        st.hot.forget_new();
         ctype_object::push(l, st, id);
         1
     }
@@ -732,12 +735,50 @@ fn check_bounds(len: usize, memory: &Memory, what: &str) -> Result<(), String> {
 /// The longest Luau string (`MAXSSIZE` in Luau's `lstring.h`).
 const MAX_LUAU_STRING: usize = 1 << 30;
 
+/// The hot path of `ffi.string(cd, n)`: a pointer or array value cdata (not a
+/// reference) and a number length that is valid for it, read directly: (address,
+/// length). `None` for anything else (errors included), which [`ffi_string`]'s general
+/// path handles.
+///
+/// # Safety
+/// `l` live inside `ffi.string`; only inspects the stack.
+#[inline(always)]
+unsafe fn string_direct(l: State, st: &ModuleState) -> Option<(usize, usize)> {
+    // SAFETY: caller contract; a pointer cdata's data holds an address.
+    unsafe {
+        if lua::lua_type(l, 2) != lua::LUA_TNUMBER {
+            return None;
+        }
+        let h = object::to_cdata(l, st.cdata_tag.get(), 1)?;
+        if h.is_ref() {
+            return None;
+        }
+        let ty = h.ty;
+        let source = st.hot.string_source(ty, || {
+            crate::cdata::hot::string_source(&st.registry.borrow(), ty)
+        })?;
+        // As the general path: the length converts to `int` as a C cast does.
+        let n = lua::lua_tonumberx(l, 2, std::ptr::null_mut());
+        let len = usize::try_from(convert::f64_to_c_integer(n, 4, true) as i32).ok()?;
+        let address = match source {
+            StringSource::Pointer => memory::read_address(h.data),
+            StringSource::Array if len <= h.size as usize => h.data as usize,
+            StringSource::Array => return None,
+        };
+        (address != 0 && len <= MAX_LUAU_STRING).then_some((address, len))
+    }
+}
+
 /// `ffi.string(ptr [, len])`: the bytes up to the first NUL, or exactly `len` bytes.
 pub(super) unsafe fn ffi_string(l: State) -> c_int {
     // SAFETY: called by Luau with this module's upvalue; arguments only read; the
     // string is pushed after every owned value is gone.
     unsafe {
         let st = ModuleState::of_call(l);
+        if let Some((address, len)) = string_direct(l, st) {
+            lua::lua_pushlstring_(l, address as *const _, len);
+            return 1;
+        }
         let result = (|| {
             // As LuaJIT: with a length the argument converts to `const void *`.
             let target = match lua::lua_type(l, 2) {

@@ -11,6 +11,7 @@
 use super::stack::{self, State};
 use super::state::ModuleState;
 use crate::call::fast::{self, FastShape};
+use crate::call::memory_class;
 use crate::call::{self, CifCache, Signature, ValueClass};
 use crate::callback::{CallbackId, CallbackTable};
 use crate::cdata::convert::{c_from_lua, f64_to_c_integer, f64_to_i32, shape, Context, Shape};
@@ -108,9 +109,12 @@ struct Quick {
     /// Per parameter: its register slot and conversions.
     slots: Box<[QuickArg]>,
     ret: QuickRet,
+    /// A signature with MEMORY-class aggregates (`memory_class`): their caller and how
+    /// many stack words they take; `shape` is then unused. The slot of an aggregate
+    /// parameter is its first stack word.
+    memory: Option<(memory_class::MemoryCaller, u8)>,
 }
 
-#[derive(Clone, Copy)]
 struct QuickArg {
     slot: u8,
     /// How a Luau number becomes the register bits (decided once, from the class).
@@ -118,6 +122,18 @@ struct QuickArg {
     class: ValueClass,
     conv: ArgConv,
     ty: CTypeId,
+    /// For a pointer parameter: the last other cdata type the general conversion was
+    /// seen to take as its address (an array, `T *` for `const T *`, ...), and how.
+    implicit: Cell<Option<(CTypeId, AddressOf)>>,
+}
+
+/// Where the address a cdata converts to comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AddressOf {
+    /// A pointer: the address it holds.
+    Value,
+    /// An array, struct or union: its own object.
+    Object,
 }
 
 /// A Luau number as the register bits of one parameter: [`register_bits`] with the class
@@ -151,6 +167,12 @@ enum QuickRet {
     Boxed(CTypeId),
     /// A pointer: a new pointer cdata of this type, or `nil` for NULL.
     Pointer(CTypeId),
+    /// A MEMORY-class aggregate, written by the call into a new cdata pushed before it.
+    Memory {
+        ty: CTypeId,
+        size: u32,
+        align: u32,
+    },
 }
 
 impl QuickNumber {
@@ -332,7 +354,9 @@ fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, 
 }
 
 fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Quick> {
-    let shape = signature.fast_shape()?;
+    let Some(shape) = signature.fast_shape() else {
+        return memory_plan(signature, args, ret);
+    };
     if matches!(ret, RetConv::Aggregate { .. })
         || args
             .iter()
@@ -341,7 +365,71 @@ fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Q
         return None;
     }
     let classes: Vec<ValueClass> = (0..args.len()).map(|i| signature.arg_class(i)).collect();
-    let slots = fast::register_slots(&classes)
+    let slots = fast::register_slots(&classes);
+    quick_from_slots(signature, args, ret, shape, slots, None)
+}
+
+/// The [`Quick`] plan of a signature whose parameters are at most 4 integers, 4 floats
+/// and any MEMORY-class aggregates, and whose result is a number, nothing or a
+/// MEMORY-class aggregate (`memory_class`); `None` for any other.
+fn memory_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Quick> {
+    let memory_ret = match ret {
+        RetConv::Aggregate { size, .. }
+            if memory_class::is_memory_aggregate(signature.ret_class()) =>
+        {
+            memory_class::MemoryReturn::Memory(memory_class::words_of(size))
+        }
+        RetConv::Aggregate { .. } => return None,
+        RetConv::Void => memory_class::MemoryReturn::Void,
+        RetConv::Float => memory_class::MemoryReturn::Float,
+        _ => memory_class::MemoryReturn::Integer,
+    };
+    let (mut ints, mut floats, mut words) = (0, fast::MAX_FAST_INTEGER_ARGS, 0);
+    let mut slots = Vec::with_capacity(args.len());
+    for (i, conv) in args.iter().enumerate() {
+        let class = signature.arg_class(i);
+        let counter = match conv {
+            ArgConv::Aggregate { size } if memory_class::is_memory_aggregate(class) => {
+                slots.push(words);
+                words += memory_class::words_of(*size);
+                continue;
+            }
+            ArgConv::General | ArgConv::Aggregate { .. } => return None,
+            _ if class.is_float_register() => &mut floats,
+            _ => &mut ints,
+        };
+        slots.push(*counter);
+        *counter += 1;
+    }
+    if ints > fast::MAX_FAST_INTEGER_ARGS
+        || floats > fast::MAX_FAST_INTEGER_ARGS + fast::MAX_FAST_FLOAT_ARGS
+        || words > memory_class::MAX_STACK_WORDS
+        || (words == 0 && !matches!(memory_ret, memory_class::MemoryReturn::Memory(_)))
+    {
+        return None;
+    }
+    let caller = memory_class::memory_caller(words, memory_ret)?;
+    let shape = FastShape::new(fast::FastReturn::Void, 0, 0)?;
+    quick_from_slots(
+        signature,
+        args,
+        ret,
+        shape,
+        slots,
+        Some((caller, words as u8)),
+    )
+}
+
+fn quick_from_slots(
+    signature: &Signature,
+    args: &[ArgConv],
+    ret: RetConv,
+    shape: FastShape,
+    slots: Vec<usize>,
+    memory: Option<(memory_class::MemoryCaller, u8)>,
+) -> Option<Quick> {
+    let classes: Vec<ValueClass> = (0..args.len()).map(|i| signature.arg_class(i)).collect();
+    let slots = slots
         .into_iter()
         .enumerate()
         .map(|(i, slot)| QuickArg {
@@ -350,6 +438,7 @@ fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Q
             class: classes[i],
             conv: args[i],
             ty: signature.arg_type(i),
+            implicit: Cell::new(None),
         })
         .collect();
     let ret_class = signature.ret_class();
@@ -360,12 +449,18 @@ fn quick_plan(signature: &Signature, args: &[ArgConv], ret: RetConv) -> Option<Q
         RetConv::Float => QuickRet::F64,
         RetConv::Boxed(ty) => QuickRet::Boxed(ty),
         RetConv::Pointer(ty) => QuickRet::Pointer(ty),
+        RetConv::Aggregate { ty, size, align } => QuickRet::Memory { ty, size, align },
         _ => match extension(ret_class) {
             (true, shift) => QuickRet::Signed(shift),
             (false, shift) => QuickRet::Unsigned(shift),
         },
     };
-    Some(Quick { shape, slots, ret })
+    Some(Quick {
+        shape,
+        slots,
+        ret,
+        memory,
+    })
 }
 
 /// A Luau number as the register bits of a parameter of `class` (C's conversion).
@@ -403,6 +498,10 @@ unsafe fn call_quick(
 ) -> Option<c_int> {
     let mut image = [0u64; 8];
     for (idx, arg) in (2..).zip(quick.slots.iter()) {
+        if let ArgConv::Aggregate { .. } = arg.conv {
+            // Taken by `call_memory` below.
+            continue;
+        }
         // SAFETY: idx is one of the call's arguments (the count was checked).
         let bits = unsafe {
             let t = lua::lua_type(l, idx);
@@ -410,19 +509,36 @@ unsafe fn call_quick(
                 arg.number
                     .bits(lua::lua_tonumberx(l, idx, std::ptr::null_mut()))
             } else {
-                direct_bits(l, tag, arg.conv, arg.class, arg.ty, idx, t)?
+                match direct_bits(l, tag, arg.conv, arg.class, arg.ty, idx, t) {
+                    Some(bits) => bits,
+                    None if t == lua::LUA_TUSERDATA => implicit_pointer(l, st, tag, arg, idx)?,
+                    None => return None,
+                }
             }
         };
         // The slot is below 8 by construction; the mask keeps the store unchecked.
         image[usize::from(arg.slot & 7)] = bits;
     }
-    let depth = &st.calls.depth;
-    depth.set(depth.get() + 1);
-    // SAFETY: the caller guarantees the function's signature, whose shape this is.
-    let raw = unsafe {
-        fast::call_preserving_errno(quick.shape, address as *const _, &image, &st.calls.errno)
+    let raw = match quick.memory {
+        None => {
+            let depth = &st.calls.depth;
+            depth.set(depth.get() + 1);
+            // SAFETY: the caller guarantees the function's signature, whose shape this is.
+            let raw = unsafe {
+                fast::call_preserving_errno(
+                    quick.shape,
+                    address as *const _,
+                    &image,
+                    &st.calls.errno,
+                )
+            };
+            depth.set(depth.get() - 1);
+            raw
+        }
+        // SAFETY: forwarded caller contract.
+        Some(memory) => unsafe { call_memory(l, st, tag, quick, memory, address, &image)? },
     };
-    depth.set(depth.get() - 1);
+    let depth = &st.calls.depth;
     if st.calls.has_callbacks.get() && depth.get() == 0 {
         // SAFETY: caller contract (nothing owned is live).
         if let Err(raised) = unsafe { raise_callback_error(l, st) } {
@@ -451,9 +567,90 @@ unsafe fn call_quick(
                 let h = object::push_new(l, tag, ty, 8, 8);
                 (*h).data.cast::<u64>().write(raw);
             }
+            QuickRet::Memory { .. } => {}
         }
     }
     Some(1)
+}
+
+/// The call of [`call_quick`] for a plan with MEMORY-class aggregates: copies them into
+/// the stack block (`None`, nothing pushed or called, when one is not a cdata of its
+/// parameter's type), pushes the MEMORY result's cdata, calls; returns the raw result.
+///
+/// # Safety
+/// As [`call_quick`]; `image` holds the register arguments; `memory` is the plan's.
+#[inline(never)]
+unsafe fn call_memory(
+    l: State,
+    st: &ModuleState,
+    tag: c_int,
+    quick: &Quick,
+    (caller, words): (memory_class::MemoryCaller, u8),
+    address: usize,
+    image: &[u64; 8],
+) -> Option<u64> {
+    let mut stack = [0u64; memory_class::MAX_STACK_WORDS];
+    for (idx, arg) in (2..).zip(quick.slots.iter()) {
+        if let ArgConv::Aggregate { size } = arg.conv {
+            // SAFETY: idx is one of the call's arguments; the aggregate's words were
+            // counted into the block at plan time.
+            unsafe { stack_aggregate(l, tag, arg, size, idx, &mut stack)? };
+        }
+    }
+    let (result, size) = match quick.ret {
+        // SAFETY: a metamethod has a free slot for its result.
+        QuickRet::Memory { ty, size, align } => unsafe {
+            let h = object::push_new(l, tag, ty, size as usize, align);
+            ((*h).data, size as usize)
+        },
+        _ => (std::ptr::null_mut(), 0),
+    };
+    let depth = &st.calls.depth;
+    depth.set(depth.get() + 1);
+    // SAFETY: the caller guarantees the function's signature, whose MEMORY caller this
+    // is; the result cdata was pushed above with the result's size.
+    let raw = unsafe {
+        memory_class::call_preserving_errno(
+            caller,
+            address as *const _,
+            image,
+            &stack[..usize::from(words)],
+            result,
+            size,
+            &st.calls.errno,
+        )
+    };
+    depth.set(depth.get() - 1);
+    Some(raw)
+}
+
+/// Copies the aggregate cdata at `idx`, of exactly the parameter's type, into its words
+/// of the stack block; `None` for any other value (the general path converts it, or
+/// names it in an error).
+///
+/// # Safety
+/// `l` live, `idx` valid; `arg` is a MEMORY aggregate parameter of `size` bytes whose
+/// words (from `arg.slot`) lie within `stack`.
+#[inline(always)]
+unsafe fn stack_aggregate(
+    l: State,
+    tag: c_int,
+    arg: &QuickArg,
+    size: u32,
+    idx: c_int,
+    stack: &mut [u64; memory_class::MAX_STACK_WORDS],
+) -> Option<()> {
+    // SAFETY: caller contract; the cdata's object is `size` bytes of its type.
+    unsafe {
+        let h = object::to_cdata(l, tag, idx)?;
+        if h.ty != arg.ty {
+            return None;
+        }
+        let words = &mut stack[usize::from(arg.slot)..];
+        debug_assert!(words.len() * 8 >= size as usize);
+        std::ptr::copy_nonoverlapping(h.data, words.as_mut_ptr().cast::<u8>(), size as usize);
+        Some(())
+    }
 }
 
 /// A caller monomorphized for one signature whose parameters are all `int` (any 32-bit
@@ -621,6 +818,65 @@ unsafe fn direct_bits(
             }
             _ => None,
         }
+    }
+}
+
+/// The address a cdata of another type at `idx` passes as for pointer parameter `arg`
+/// (array to pointer, `T *` to `const T *`, a struct to a pointer to it): decided once
+/// per cdata type by the general conversion itself, which must give the same address,
+/// then taken directly. `None` (the general path converts it, or names it in an
+/// error) for anything else.
+///
+/// # Safety
+/// `l` live, `idx` valid; no registry borrow held.
+#[inline(never)]
+unsafe fn implicit_pointer(
+    l: State,
+    st: &ModuleState,
+    tag: c_int,
+    arg: &QuickArg,
+    idx: c_int,
+) -> Option<u64> {
+    // SAFETY: caller contract; only inspects the stack and our own cdata blocks.
+    unsafe {
+        if !matches!(arg.conv, ArgConv::Pointer { .. }) {
+            return None;
+        }
+        let h = object::to_cdata(l, tag, idx)?;
+        let address = |from| match from {
+            AddressOf::Value => memory::read_address(h.data) as u64,
+            AddressOf::Object => h.data as u64,
+        };
+        if let Some((ty, from)) = arg.implicit.get() {
+            if ty == h.ty && !(from == AddressOf::Value && h.is_ref()) {
+                return Some(address(from));
+            }
+        }
+        let reg = st.registry.try_borrow().ok()?;
+        let from = match shape(&reg, h.ty) {
+            Shape::Pointer { .. } if !h.is_ref() => AddressOf::Value,
+            Shape::Array { .. } | Shape::Record => AddressOf::Object,
+            _ => return None,
+        };
+        let mut bits = 0u64;
+        let dst = (&mut bits as *mut u64).cast::<u8>();
+        let context = Context::Arg(idx as u32 - 1);
+        c_from_lua(
+            l,
+            tag,
+            &reg,
+            arg.ty,
+            dst,
+            size_of::<usize>() as u64,
+            idx,
+            context,
+        )
+        .ok()?;
+        let expected = address(from);
+        (bits == expected).then(|| {
+            arg.implicit.set(Some((h.ty, from)));
+            bits
+        })
     }
 }
 

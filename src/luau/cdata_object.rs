@@ -12,7 +12,7 @@ use crate::cdata::convert::{
     Access, Context, Scalar, Shape,
 };
 use crate::cdata::index::{resolve_element, resolve_field, ElementPlan, FieldPlan};
-use crate::cdata::{finalizer, init, memory, object};
+use crate::cdata::{finalizer, hot, init, memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
 use mlua::ffi as lua;
@@ -418,6 +418,29 @@ unsafe fn push_element(
     Ok(())
 }
 
+/// Stands for "the key at 2 is a number" where a `lua_tostringatom` result is expected
+/// (never a string's address: it is not aligned as Luau's strings are).
+const NUMBER_KEY: *const c_char = std::ptr::dangling::<c_char>();
+
+/// The key at 2 for the hot paths: [`NUMBER_KEY`] for a number when the cdata's type
+/// `ty` is the array or pointer type last indexed by number (tested first there, so an
+/// element access needs no string lookup), else `lua_tostringatom` of it (a string's
+/// bytes, or NULL for any other value), first for every other type (fields).
+///
+/// # Safety
+/// `l` live inside a metamethod with the key at 2.
+#[inline(always)]
+unsafe fn number_key_first(l: State, st: &ModuleState, ty: CTypeId) -> *const c_char {
+    // SAFETY: caller contract; stack reads only.
+    unsafe {
+        if st.field_cache.number_element(ty).is_some() && lua::lua_type(l, 2) == lua::LUA_TNUMBER {
+            NUMBER_KEY
+        } else {
+            lua::lua_tostringatom(l, 2, std::ptr::null_mut())
+        }
+    }
+}
+
 /// The cached number field or number element the key at 2 names in the cdata at 1, with
 /// whether it may be written and its address: the hot path of `cd.x`, `cd[i]`, `cd.x = n`
 /// and `cd[i] = n`. A number field is an integer of at most 32 bits or a `float`/`double`
@@ -426,7 +449,7 @@ unsafe fn push_element(
 ///
 /// # Safety
 /// `l` live inside a cdata metamethod with the cdata `h` at 1 and the key at 2; `key`
-/// is `lua_tostringatom` of it.
+/// is [`number_key_first`] of it.
 #[inline(always)]
 unsafe fn number_slot_at(
     l: State,
@@ -437,8 +460,11 @@ unsafe fn number_slot_at(
     // SAFETY: caller contract; the address is inside the cdata's object (or the struct
     // its pointer points to) by the cached plan of its type.
     unsafe {
-        if key.is_null() {
+        if key == NUMBER_KEY {
             return number_element_at(l, st, h);
+        }
+        if key.is_null() {
+            return None;
         }
         let field = st.field_cache.number_field(h.ty, key as usize)?;
         let base = base_address(h.data, field.through_pointer);
@@ -452,11 +478,11 @@ unsafe fn number_slot_at(
     }
 }
 
-/// [`number_slot_at`] for a key that is not a string: an element of the cached element
-/// plan of the cdata's type, when it is a number within bounds.
+/// [`number_slot_at`] for a number key: an element of the cached element plan of the
+/// cdata's type, when it is within bounds.
 ///
 /// # Safety
-/// As [`number_slot_at`]; `h` is the cdata at 1.
+/// As [`number_slot_at`]; `h` is the cdata at 1 and the key at 2 is a number.
 #[inline(always)]
 unsafe fn number_element_at(
     l: State,
@@ -467,9 +493,6 @@ unsafe fn number_element_at(
     // or where its pointer points.
     unsafe {
         let element = st.field_cache.number_element(h.ty)?;
-        if lua::lua_type(l, 2) != lua::LUA_TNUMBER {
-            return None;
-        }
         let index = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
         // A negative index is a huge u64; references have u64::MAX bytes (unchecked).
         if !element.through_pointer && index as u64 >= h.reachable_bytes() >> element.size_shift {
@@ -496,7 +519,7 @@ pub(super) unsafe fn cdata_index(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        let key = number_key_first(l, st, h.ty);
         if let Some((shape, _, address)) = number_slot_at(l, st, h, key) {
             let value = match shape {
                 Shape::Float { size } => memory::read_float(address, size),
@@ -506,7 +529,16 @@ pub(super) unsafe fn cdata_index(l: State) -> c_int {
             lua::lua_pushnumber(l, value);
             return 1;
         }
-        index_other(l, st, h, key)
+        index_other(
+            l,
+            st,
+            h,
+            if key == NUMBER_KEY {
+                std::ptr::null()
+            } else {
+                key
+            },
+        )
     }
 }
 
@@ -647,7 +679,7 @@ pub(super) unsafe fn cdata_newindex(l: State) -> c_int {
         let Some(h) = object::to_cdata(l, st.cdata_tag.get(), 1) else {
             return 0;
         };
-        let key = lua::lua_tostringatom(l, 2, std::ptr::null_mut());
+        let key = number_key_first(l, st, h.ty);
         if let Some((shape, true, address)) = number_slot_at(l, st, h, key) {
             if lua::lua_type(l, 3) == lua::LUA_TNUMBER {
                 let value = lua::lua_tonumberx(l, 3, std::ptr::null_mut());
@@ -661,7 +693,16 @@ pub(super) unsafe fn cdata_newindex(l: State) -> c_int {
                 return 0;
             }
         }
-        newindex_other(l, st, h, key)
+        newindex_other(
+            l,
+            st,
+            h,
+            if key == NUMBER_KEY {
+                std::ptr::null()
+            } else {
+                key
+            },
+        )
     }
 }
 
@@ -843,6 +884,53 @@ unsafe fn push_result(l: State, st: &ModuleState, result: ArithResult) {
     }
 }
 
+/// The hot path of pointer arithmetic: `p + n` and `p - n` with a pointer cdata at 1
+/// and a number at 2, and `p - q` with two pointers of the same type, using the element
+/// size cached for the type. Pushes the result and returns true; false (nothing pushed)
+/// for anything else, which the general path handles (with the same results).
+///
+/// # Safety
+/// `l` live inside an arithmetic metamethod with operands at 1 and 2.
+#[inline(always)]
+unsafe fn pointer_step(l: State, st: &ModuleState, op: ArithOp) -> bool {
+    // SAFETY: caller contract; a pointer cdata's data holds an address.
+    unsafe {
+        let tag = st.cdata_tag.get();
+        let Some(a) = object::to_cdata(l, tag, 1) else {
+            return false;
+        };
+        let ty = a.ty;
+        let step = st.hot.step(ty, || {
+            crate::cdata::hot::pointer_step(&st.registry.borrow(), ty)
+        });
+        let Some(size) = step else {
+            return false;
+        };
+        let address = memory::read_address(a.data) as i64;
+        if lua::lua_type(l, 2) == lua::LUA_TNUMBER {
+            let n = f64_to_i64(lua::lua_tonumberx(l, 2, std::ptr::null_mut()));
+            let delta = n.wrapping_mul(size as i64);
+            let delta = if op == ArithOp::Sub {
+                delta.wrapping_neg()
+            } else {
+                delta
+            };
+            let address = address.wrapping_add(delta) as usize;
+            push_result(l, st, ArithResult::Pointer { ty, address });
+            return true;
+        }
+        match object::to_cdata(l, tag, 2) {
+            Some(b) if op == ArithOp::Sub && b.ty == ty => {
+                let other = memory::read_address(b.data) as i64;
+                let n = address.wrapping_sub(other) / size as i64;
+                lua::lua_pushnumber(l, n as f64);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// One arithmetic metamethod: the metatype's, else pointer or 64-bit integer arithmetic.
 ///
 /// # Safety
@@ -851,6 +939,9 @@ unsafe fn arith_metamethod(l: State, op: ArithOp) -> c_int {
     // SAFETY: caller contract; the error is raised after every owned value is dropped.
     unsafe {
         let st = ModuleState::of_call(l);
+        if matches!(op, ArithOp::Add | ArithOp::Sub) && pointer_step(l, st, op) {
+            return 1;
+        }
         let name = match op {
             ArithOp::Add => c"__add",
             ArithOp::Sub => c"__sub",
@@ -1331,6 +1422,12 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
     // SAFETY: caller contract; the plan is computed under a registry borrow that is
     // dropped before any allocation; the error paths drop owned values first.
     unsafe {
+        let only_type = lua::lua_gettop(l) == 1;
+        if only_type {
+            if let Some(plan) = st.hot.new_plan(id) {
+                return new_zeroed(l, st, id, plan);
+            }
+        }
         let plan = (|| -> Result<NewPlan, String> {
             let reg = st.registry.borrow();
             let (size, nelem, first_init) = if reg.is_variable_length(id) {
@@ -1362,6 +1459,15 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
             return stack::raise(l, Error::NotEnoughMemory.to_string());
         }
         let top = lua::lua_gettop(l);
+        if only_type && plan.nelem.is_none() {
+            let plan = hot::NewPlan {
+                size: plan.size,
+                align: plan.align,
+                metatype: plan.metatype,
+            };
+            st.hot.put_new_plan(id, plan);
+            return new_zeroed(l, st, id, plan);
+        }
         let h = object::push_new(l, st.cdata_tag.get(), id, plan.size as usize, plan.align);
         let data = (*h).data;
         let result = init::init_from_values(
@@ -1376,6 +1482,29 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
             top,
         );
         stack::raise_err!(l, result);
+        if let Some(key) = plan.metatype {
+            if push_metatype_field(l, st, key, c"__gc") {
+                attach_finalizer(l, st, -2, -1);
+                lua::lua_settop(l, -2);
+            }
+        }
+        1
+    }
+}
+
+/// `ffi.new(ct)` without initializers by a checked plan: a zero-filled object, with the
+/// metatype's `__gc` as its finalizer when there is one.
+///
+/// # Safety
+/// As [`new_cdata`]; `plan` passed its size checks for `id`.
+#[inline]
+unsafe fn new_zeroed(l: State, st: &ModuleState, id: CTypeId, plan: hot::NewPlan) -> c_int {
+    // SAFETY: caller contract; push_new zero-fills the object.
+    unsafe {
+        if object::allocation_refused(plan.size as usize + 64) {
+            return stack::raise(l, Error::NotEnoughMemory.to_string());
+        }
+        object::push_new(l, st.cdata_tag.get(), id, plan.size as usize, plan.align);
         if let Some(key) = plan.metatype {
             if push_metatype_field(l, st, key, c"__gc") {
                 attach_finalizer(l, st, -2, -1);

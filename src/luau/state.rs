@@ -8,6 +8,7 @@
 
 use super::stack::State;
 use crate::cdata::finalizer::Finalizers;
+use crate::cdata::hot::HotCache;
 use crate::cdata::index::FieldCache;
 use crate::ctype::{CTypeId, Registry};
 use mlua::ffi as lua;
@@ -84,6 +85,8 @@ pub struct ModuleState {
     pub finalizers: Finalizers,
     /// Call plans, cifs, callbacks (`call_glue`, `callback_glue`).
     pub calls: super::call_glue::CallState,
+    /// Per-type facts of pointer arithmetic, `ffi.string` and `ffi.new`.
+    pub hot: HotCache,
 }
 
 impl ModuleState {
@@ -100,6 +103,7 @@ impl ModuleState {
             has_metatype: RefCell::new(Vec::new()),
             finalizers: Finalizers::default(),
             calls: Default::default(),
+            hot: HotCache::default(),
         }));
         if STATES_LOADED.fetch_add(1, Ordering::AcqRel) == 0 {
             ONLY_STATE.store((st as *const ModuleState).cast_mut(), Ordering::Release);
