@@ -123,6 +123,13 @@ pub enum Error {
     InitializerTooDeep,
     /// `<len> bytes out of bounds of a <size>-byte <what>` (buffers, strings)
     OutOfBounds { len: u64, size: u64, what: String },
+    /// `luau-ffi: error in finalizer: <error>` (stderr: finalizer errors never propagate)
+    InFinalizer(String),
+    /// A callback entered where Luau must not run (a signal handler, the collector, after
+    /// its state closed): it returned zero.
+    CallbackOutsideCall,
+    /// `ffi.gc(cd, cb)` with a callback made from a Luau function.
+    LuauCallbackFinalizer,
 }
 
 impl Error {
@@ -248,6 +255,15 @@ impl fmt::Display for Error {
             Error::OutOfBounds { len, size, what } => {
                 write!(f, "{len} bytes out of bounds of a {size}-byte {what}")
             }
+            Error::InFinalizer(e) => write!(f, "luau-ffi: error in finalizer: {e}"),
+            Error::CallbackOutsideCall => f.write_str(
+                "callback called outside an FFI call: from a signal handler, the collector \
+                 or after the state closed",
+            ),
+            Error::LuauCallbackFinalizer => f.write_str(
+                "bad argument #2 to 'gc' (a callback made from a Luau function cannot be a \
+                 finalizer: it would run inside the collector; pass the Luau function itself)",
+            ),
         }
     }
 }

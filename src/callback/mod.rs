@@ -382,6 +382,20 @@ impl CallbackTable {
         pending.or_else(|| (foreign > 0).then(|| FOREIGN_THREAD_MESSAGE.to_string()))
     }
 
+    /// Takes the kept handler error out (a finalizer run inside an FFI call must not see
+    /// or consume the error of the call around it); [`Self::restore_pending_error`] puts
+    /// it back.
+    pub fn stash_pending_error(&self) -> Option<String> {
+        self.shared.pending_error.borrow_mut().take()
+    }
+
+    /// Puts back an error taken by [`Self::stash_pending_error`] (it was first).
+    pub fn restore_pending_error(&self, stashed: Option<String>) {
+        if stashed.is_some() {
+            *self.shared.pending_error.borrow_mut() = stashed;
+        }
+    }
+
     fn with_live<T>(
         &self,
         id: CallbackId,

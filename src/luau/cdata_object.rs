@@ -1248,16 +1248,45 @@ pub unsafe fn safe_point(l: State, st: &ModuleState) {
     }
     if st.finalizers.has_pending() {
         // SAFETY: caller contract.
-        unsafe {
-            finalizer::run_pending(l, &st.finalizers, |ty| {
-                st.registry
-                    .try_borrow()
-                    .ok()
-                    .and_then(|r| r.align_of(ty))
-                    .unwrap_or(16)
-            })
-        };
+        unsafe { drain(l, st) };
     }
+}
+
+/// The finalizer interrupt's drain ([`finalizer::DrainHook`]); `st` is the address of
+/// the state's leaked `ModuleState`.
+///
+/// # Safety
+/// `l` live at a VM safe point; `st` as set at load.
+pub unsafe fn drain_hook(l: State, st: usize) {
+    // SAFETY: caller contract: the ModuleState is leaked, never freed.
+    unsafe { drain(l, &*(st as *const ModuleState)) };
+}
+
+/// Runs the queued finalizers as if at the top level: an FFI call a finalizer makes
+/// raises its callbacks' errors inside the finalizer (reported, never propagated), and
+/// an error kept by a callback of the C call around the drain waits for that call.
+///
+/// # Safety
+/// `l` live at a safe point.
+#[cold]
+unsafe fn drain(l: State, st: &ModuleState) {
+    let depth = st.calls.depth.replace(0);
+    let stashed = st.calls.callbacks.stash_pending_error();
+    // SAFETY: caller contract.
+    unsafe {
+        finalizer::run_pending(l, &st.finalizers, |ty| {
+            st.registry
+                .try_borrow()
+                .ok()
+                .and_then(|r| r.align_of(ty))
+                .unwrap_or(16)
+        })
+    };
+    if let Some(leftover) = st.calls.callbacks.stash_pending_error() {
+        finalizer::report(&leftover);
+    }
+    st.calls.callbacks.restore_pending_error(stashed);
+    st.calls.depth.set(depth);
 }
 
 /// Replaces the global `collectgarbage` with one that, after the collector's work, runs
