@@ -230,3 +230,8 @@ MX_TYPE(mx_s, s)
    argument (called with a value, then 0.25 and 7LL, so both are always there). */
 long long mx_va_int(int n, ...) { va_list ap; va_start(ap, n); long long x = va_arg(ap, long long); va_end(ap); return x; }
 double mx_va_dbl(int n, ...) { va_list ap; va_start(ap, n); double x = va_arg(ap, double); va_end(ap); return x; }
+
+/* Library lifetime (spec/cdata/lifetime.spec.luau): an extern array variable, and a
+ * function of one pointer argument to use as a C finalizer. */
+int fixture_arr[4] = {10, 20, 30, 40};
+void fixture_bump(int *counter) { *counter += 1; }

@@ -32,6 +32,12 @@ pub struct Pending {
 /// The high bit of a finalizer slot marks a C function finalizer.
 pub const C_FINALIZER: u32 = 1 << 31;
 
+/// The finalizer table's key of `slot`: C finalizer slots (high bit set) are negative
+/// integers, so every key fits the C `int` of `lua_rawseti`.
+pub fn slot_key(slot: u32) -> i64 {
+    i64::from(slot as i32)
+}
+
 /// How the collected value is passed to a C finalizer (its one argument).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CArgument {
@@ -73,6 +79,9 @@ pub unsafe fn call_c_finalizer(f: CFinalizer, data: *const u8) {
 pub struct Finalizers {
     /// `lua_ref`s of parents whose anchoring references were collected, to release.
     unrefs: RefCell<Vec<c_int>>,
+    /// Slots of C finalizers that ran: their function cdata (kept in the finalizer
+    /// table so that the library it came from stays loaded) is let go at a safe point.
+    released: RefCell<Vec<u32>>,
     /// C function finalizers by slot (with [`C_FINALIZER`] set).
     c_functions: RefCell<HashMap<u32, CFinalizer>>,
     /// `lua_ref` of the table slot → finalizer function.
@@ -103,6 +112,7 @@ impl Default for Finalizers {
     fn default() -> Self {
         Finalizers {
             unrefs: RefCell::new(Vec::new()),
+            released: RefCell::new(Vec::new()),
             c_functions: RefCell::new(HashMap::new()),
             table_ref: Cell::new(0),
             next_slot: Cell::new(1),
@@ -140,6 +150,7 @@ impl Finalizers {
     #[inline]
     pub fn has_unrefs(&self) -> bool {
         self.unrefs.try_borrow().is_ok_and(|u| !u.is_empty())
+            || self.released.try_borrow().is_ok_and(|r| !r.is_empty())
     }
 
     /// Releases the parent anchors of collected references.
@@ -154,6 +165,26 @@ impl Finalizers {
         for reference in released {
             // SAFETY: each was made by lua_ref on this state and released only here.
             unsafe { lua::lua_unref(l, reference) };
+        }
+        let slots = match self.released.try_borrow_mut() {
+            Ok(mut slots) => std::mem::take(&mut *slots),
+            Err(_) => return,
+        };
+        if slots.is_empty() {
+            return;
+        }
+        // SAFETY: the finalizer table exists from load; clearing an existing key
+        // neither allocates nor raises; the stack is left as it was.
+        unsafe {
+            if lua::lua_checkstack(l, 2) == 0 {
+                return;
+            }
+            lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, self.table_ref.get() as _);
+            for slot in slots {
+                lua::lua_pushnil(l);
+                lua::lua_rawseti(l, -2, slot_key(slot));
+            }
+            lua::lua_settop(l, -2);
         }
     }
 
@@ -263,9 +294,14 @@ unsafe fn finalize(l: *mut lua_State, header: &Header) {
     };
     if header.finalizer & C_FINALIZER != 0 {
         if let Some(f) = finalizers.take_c(header.finalizer) {
-            // SAFETY: checked at ffi.gc: a C function of one pointer/integer argument;
+            // SAFETY: checked at ffi.gc: a C function of one pointer/integer argument,
+            // whose library the function cdata in the finalizer table keeps loaded;
             // the object is still in the block being freed.
             unsafe { call_c_finalizer(f, header.data) };
+            if let Ok(mut released) = finalizers.released.try_borrow_mut() {
+                released.push(header.finalizer);
+            }
+            install_interrupt(finalizers, callbacks);
         }
         return;
     }
@@ -292,8 +328,13 @@ unsafe fn finalize(l: *mut lua_State, header: &Header) {
     };
     queue.push_back(pending);
     drop(queue);
+    install_interrupt(finalizers, callbacks);
+}
+
+/// Installs the finalizer interrupt (once), chaining whatever the host installed since
+/// (mlua's `set_interrupt`, say).
+fn install_interrupt(finalizers: &Finalizers, callbacks: *mut lua::lua_Callbacks) {
     // SAFETY: the callbacks table lives as long as the state; we only swap a pointer.
-    // Whatever the host installed since (mlua's `set_interrupt`, say) is chained.
     unsafe {
         let current = (*callbacks).interrupt;
         if !is_ours(current) {
@@ -334,6 +375,10 @@ unsafe extern "C" fn luauffi_body_interrupt(l: *mut lua_State, gc: c_int) -> Opt
             if is_ours((*callbacks).interrupt) {
                 (*callbacks).interrupt = previous;
             }
+        }
+        if finalizers.has_unrefs() {
+            // SAFETY: a VM safepoint is outside the collector.
+            unsafe { finalizers.release_anchors(l) };
         }
         // SAFETY: a VM safepoint: calling Luau functions (protected) is allowed here;
         // the hook was set with its own argument.

@@ -1427,8 +1427,11 @@ pub unsafe fn attach_finalizer(l: State, st: &ModuleState, cd: c_int, fin: c_int
             return;
         };
         if h.finalizer & finalizer::C_FINALIZER != 0 {
-            st.finalizers.take_c(h.finalizer);
-            h.finalizer = 0;
+            let old = std::mem::take(&mut h.finalizer);
+            st.finalizers.take_c(old);
+            lua::lua_pushnil(l);
+            set_finalizer_slot(l, st, old, -1);
+            lua::lua_settop(l, -2);
         }
         if h.finalizer == 0 {
             h.finalizer = st.finalizers.new_slot();
@@ -1508,9 +1511,21 @@ pub unsafe fn attach_c_finalizer(
             };
             finalizer::CFinalizer { function, argument }
         };
+        if st
+            .calls
+            .callback_codes
+            .borrow()
+            .contains_key(&c_finalizer.function)
+        {
+            return Err(Error::LuauCallbackFinalizer.to_string());
+        }
         detach_finalizer(l, st, cd);
         if let Some(h) = object::to_cdata(l, tag, cd) {
-            h.finalizer = st.finalizers.add_c(c_finalizer);
+            let slot = st.finalizers.add_c(c_finalizer);
+            h.finalizer = slot;
+            // The function cdata stays reachable until the finalizer ran: it keeps the
+            // library it was resolved from loaded (namespace.rs, keepalive table).
+            set_finalizer_slot(l, st, slot, fin);
         }
         Ok(())
     }
@@ -1534,16 +1549,31 @@ pub unsafe fn detach_finalizer(l: State, st: &ModuleState, cd: c_int) {
         let slot = std::mem::take(&mut h.finalizer);
         if slot & finalizer::C_FINALIZER != 0 {
             st.finalizers.take_c(slot);
-        } else if slot != 0 {
-            lua::lua_rawgeti(
-                l,
-                lua::LUA_REGISTRYINDEX,
-                st.finalizers.table_ref.get() as _,
-            );
+        }
+        if slot != 0 {
             lua::lua_pushnil(l);
-            lua::lua_rawseti(l, -2, slot as _);
+            set_finalizer_slot(l, st, slot, -1);
             lua::lua_settop(l, -2);
         }
+    }
+}
+
+/// `finalizers[slot] = <value at idx>`.
+///
+/// # Safety
+/// `l` live with 2 free slots; `idx` valid.
+unsafe fn set_finalizer_slot(l: State, st: &ModuleState, slot: u32, idx: c_int) {
+    // SAFETY: caller contract; the table exists from load.
+    unsafe {
+        let idx = lua::lua_absindex(l, idx);
+        lua::lua_rawgeti(
+            l,
+            lua::LUA_REGISTRYINDEX,
+            st.finalizers.table_ref.get() as _,
+        );
+        lua::lua_pushvalue(l, idx);
+        lua::lua_rawseti(l, -2, finalizer::slot_key(slot));
+        lua::lua_settop(l, -2);
     }
 }
 
