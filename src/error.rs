@@ -41,6 +41,11 @@ pub enum ParseMessage {
     StaticAssertFailed(String),
 }
 
+/// [`Error::CallbackOutsideCall`]'s text, written to stderr as it is (no allocation)
+/// when the state is gone.
+pub const CALLBACK_OUTSIDE_CALL: &str = "callback called outside an FFI call: from a signal \
+     handler, the collector or after the state closed";
+
 /// Every user-facing error of the FFI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
@@ -256,10 +261,7 @@ impl fmt::Display for Error {
                 write!(f, "{len} bytes out of bounds of a {size}-byte {what}")
             }
             Error::InFinalizer(e) => write!(f, "luau-ffi: error in finalizer: {e}"),
-            Error::CallbackOutsideCall => f.write_str(
-                "callback called outside an FFI call: from a signal handler, the collector \
-                 or after the state closed",
-            ),
+            Error::CallbackOutsideCall => f.write_str(CALLBACK_OUTSIDE_CALL),
             Error::LuauCallbackFinalizer => f.write_str(
                 "bad argument #2 to 'gc' (a callback made from a Luau function cannot be a \
                  finalizer: it would run inside the collector; pass the Luau function itself)",
