@@ -475,7 +475,9 @@ impl TableShared {
             }
             return false;
         }
-        if self.call_depth.get().is_some_and(|depth| depth.get() == 0) {
+        if self.call_depth.get().is_some_and(|depth| depth.get() == 0)
+            || crate::cdata::finalizer::in_c_finalizer()
+        {
             self.outside_calls.fetch_add(1, Ordering::Relaxed);
             return false;
         }

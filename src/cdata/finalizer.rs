@@ -297,7 +297,9 @@ unsafe fn finalize(l: *mut lua_State, header: &Header) {
             // SAFETY: checked at ffi.gc: a C function of one pointer/integer argument,
             // whose library the function cdata in the finalizer table keeps loaded;
             // the object is still in the block being freed.
+            let _inside = InCFinalizer::enter();
             unsafe { call_c_finalizer(f, header.data) };
+            drop(_inside);
             if let Ok(mut released) = finalizers.released.try_borrow_mut() {
                 released.push(header.finalizer);
             }
@@ -342,6 +344,35 @@ fn install_interrupt(finalizers: &Finalizers, callbacks: *mut lua::lua_Callbacks
             (*callbacks).interrupt = Some(luauffi_interrupt);
         }
     }
+}
+
+thread_local! {
+    /// A C finalizer runs now, inside the collector: no callback may run Luau.
+    static IN_C_FINALIZER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as inside a C finalizer while it lives.
+struct InCFinalizer(bool);
+
+impl InCFinalizer {
+    fn enter() -> InCFinalizer {
+        InCFinalizer(
+            IN_C_FINALIZER
+                .try_with(|f| f.replace(true))
+                .unwrap_or(false),
+        )
+    }
+}
+
+impl Drop for InCFinalizer {
+    fn drop(&mut self) {
+        let _ = IN_C_FINALIZER.try_with(|f| f.set(self.0));
+    }
+}
+
+/// Whether this thread is running a C finalizer (inside the collector).
+pub fn in_c_finalizer() -> bool {
+    IN_C_FINALIZER.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Whether `hook` is our interrupt (a C function: one address, compared as such).
