@@ -56,6 +56,11 @@ pub struct CFinalizer {
     pub argument: CArgument,
 }
 
+/// What a C finalizer keeps alive until it ran or was removed (the loaded library its
+/// function lives in), dropped after the call: so the library stays mapped even when
+/// the state closes and frees its handle first.
+pub type Keep = Option<Box<dyn std::any::Any>>;
+
 /// Calls a C finalizer with the value of the object at `data`.
 ///
 /// # Safety
@@ -83,7 +88,7 @@ pub struct Finalizers {
     /// table so that the library it came from stays loaded) is let go at a safe point.
     released: RefCell<Vec<u32>>,
     /// C function finalizers by slot (with [`C_FINALIZER`] set).
-    c_functions: RefCell<HashMap<u32, CFinalizer>>,
+    c_functions: RefCell<HashMap<u32, (CFinalizer, Keep)>>,
     /// `lua_ref` of the table slot → finalizer function.
     pub table_ref: Cell<c_int>,
     next_slot: Cell<u32>,
@@ -135,14 +140,14 @@ impl Finalizers {
     }
 
     /// Registers a C finalizer; returns its slot (with [`C_FINALIZER`] set).
-    pub fn add_c(&self, f: CFinalizer) -> u32 {
+    pub fn add_c(&self, f: CFinalizer, keep: Keep) -> u32 {
         let slot = self.new_slot() | C_FINALIZER;
-        self.c_functions.borrow_mut().insert(slot, f);
+        self.c_functions.borrow_mut().insert(slot, (f, keep));
         slot
     }
 
-    /// Forgets the C finalizer of `slot`, returning it.
-    pub fn take_c(&self, slot: u32) -> Option<CFinalizer> {
+    /// Forgets the C finalizer of `slot`, returning it and what it kept.
+    pub fn take_c(&self, slot: u32) -> Option<(CFinalizer, Keep)> {
         self.c_functions.try_borrow_mut().ok()?.remove(&slot)
     }
 
@@ -293,13 +298,14 @@ unsafe fn finalize(l: *mut lua_State, header: &Header) {
         return;
     };
     if header.finalizer & C_FINALIZER != 0 {
-        if let Some(f) = finalizers.take_c(header.finalizer) {
+        if let Some((f, keep)) = finalizers.take_c(header.finalizer) {
             // SAFETY: checked at ffi.gc: a C function of one pointer/integer argument,
             // whose library the function cdata in the finalizer table keeps loaded;
             // the object is still in the block being freed.
             let _inside = InCFinalizer::enter();
             unsafe { call_c_finalizer(f, header.data) };
             drop(_inside);
+            drop(keep);
             if let Ok(mut released) = finalizers.released.try_borrow_mut() {
                 released.push(header.finalizer);
             }
@@ -558,7 +564,7 @@ mod tests {
             assert_eq!(SEEN.load(Ordering::SeqCst), object.as_ptr() as usize);
         }
         let finalizers = Finalizers::default();
-        let slot = finalizers.add_c(f(CArgument::Address));
+        let slot = finalizers.add_c(f(CArgument::Address), None);
         assert_ne!(slot & C_FINALIZER, 0);
         assert!(finalizers.take_c(slot).is_some());
         assert!(finalizers.take_c(slot).is_none());

@@ -1521,7 +1521,9 @@ pub unsafe fn attach_c_finalizer(
         }
         detach_finalizer(l, st, cd);
         if let Some(h) = object::to_cdata(l, tag, cd) {
-            let slot = st.finalizers.add_c(c_finalizer);
+            let keep = super::namespace::library_kept_by(l, st, fin)
+                .map(|library| Box::new(library) as Box<dyn std::any::Any>);
+            let slot = st.finalizers.add_c(c_finalizer, keep);
             h.finalizer = slot;
             // The function cdata stays reachable until the finalizer ran: it keeps the
             // library it was resolved from loaded (namespace.rs, keepalive table).

@@ -231,6 +231,32 @@ unsafe fn keep_handle(l: State, st: &ModuleState) {
     }
 }
 
+/// The library the function cdata at `idx` keeps loaded (a copy of the handle), if it
+/// came from a loaded library's namespace.
+///
+/// # Safety
+/// `l` live with 2 free slots; `idx` valid.
+pub unsafe fn library_kept_by(l: State, st: &ModuleState, idx: c_int) -> Option<Library> {
+    // SAFETY: caller contract; the keepalive table's values are the handles pushed by
+    // `push` (userdata made by lua_newuserdata_t::<Library>), read while on the stack.
+    unsafe {
+        let idx = lua::lua_absindex(l, idx);
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.calls.keepalive_ref.get() as _);
+        lua::lua_pushvalue(l, idx);
+        lua::lua_rawget(l, -2);
+        let library = if lua::lua_type(l, -1) == lua::LUA_TUSERDATA {
+            lua::lua_touserdata(l, -1)
+                .cast::<Library>()
+                .as_ref()
+                .cloned()
+        } else {
+            None
+        };
+        lua::lua_settop(l, -3);
+        library
+    }
+}
+
 /// `lib.var = v`: writes an extern variable; anything else is a constant location.
 pub(super) unsafe fn namespace_newindex(l: State) -> c_int {
     // SAFETY: as namespace_index.
