@@ -193,7 +193,7 @@ test-valgrind: host fixture
 	@mkdir -p $(MEMCHECK_DIR)
 	rm -f $(MEMCHECK_DIR)/ffi.so && cp target/memcheck/release/libluau_ffi.so $(MEMCHECK_DIR)/ffi.so
 	LUAU_CPATH='$(CURDIR)/$(MEMCHECK_DIR)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)' \
-		SPEC_UNAME_S='$(shell uname -s)' SPEC_UNAME_M='$(shell uname -m)' \
+		SPEC_UNAME_S='$(shell uname -s)' SPEC_UNAME_M='$(shell uname -m)' FFI_FINALIZER_COUNT=20000 FFI_ANONYMOUS_COUNT=20000 \
 		valgrind --error-exitcode=1 --leak-check=no -q $(HOST) spec/_runner.luau --gc-stress $(SPECS)
 
 # Lune with the FFI (examples/lune, its own workspace and target dir): `lune run` with

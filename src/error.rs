@@ -41,6 +41,11 @@ pub enum ParseMessage {
     StaticAssertFailed(String),
 }
 
+/// [`Error::CallbackOutsideCall`]'s text, written to stderr as it is (no allocation)
+/// when the state is gone.
+pub const CALLBACK_OUTSIDE_CALL: &str = "callback called outside an FFI call: from a signal \
+     handler, the collector or after the state closed";
+
 /// Every user-facing error of the FFI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
@@ -125,6 +130,13 @@ pub enum Error {
     OutOfBounds { len: u64, size: u64, what: String },
     /// `number expected, got <type>` (an argument of `ffi.bit`'s functions)
     NumberExpected { got: String },
+    /// `luau-ffi: error in finalizer: <error>` (stderr: finalizer errors never propagate)
+    InFinalizer(String),
+    /// A callback entered where Luau must not run (a signal handler, the collector, after
+    /// its state closed): it returned zero.
+    CallbackOutsideCall,
+    /// `ffi.gc(cd, cb)` with a callback made from a Luau function.
+    LuauCallbackFinalizer,
 }
 
 impl Error {
@@ -251,6 +263,12 @@ impl fmt::Display for Error {
                 write!(f, "{len} bytes out of bounds of a {size}-byte {what}")
             }
             Error::NumberExpected { got } => write!(f, "number expected, got {got}"),
+            Error::InFinalizer(e) => write!(f, "luau-ffi: error in finalizer: {e}"),
+            Error::CallbackOutsideCall => f.write_str(CALLBACK_OUTSIDE_CALL),
+            Error::LuauCallbackFinalizer => f.write_str(
+                "bad argument #2 to 'gc' (a callback made from a Luau function cannot be a \
+                 finalizer: it would run inside the collector; pass the Luau function itself)",
+            ),
         }
     }
 }

@@ -306,3 +306,7 @@ vec3 mem_five(vec3 a, vec3 b, vec3 c, vec3 d, vec3 e) {
     vec3 r = {a.x + b.x + c.x + d.x + e.x, a.y * b.y, e.z - a.z};
     return r;
 }
+/* Library lifetime (spec/cdata/lifetime.spec.luau): an extern array variable, and a
+ * function of one pointer argument to use as a C finalizer. */
+int fixture_arr[4] = {10, 20, 30, 40};
+void fixture_bump(int *counter) { *counter += 1; }

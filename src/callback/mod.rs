@@ -32,7 +32,7 @@ use std::ffi::c_void;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::ThreadId;
 
 use libffi_sys::{
@@ -107,6 +107,14 @@ struct TableShared {
     pending_error: RefCell<Option<String>>,
     /// Touched by other threads: only this counter.
     foreign_calls: AtomicU32,
+    /// Calls refused because the state was not inside an FFI call (a signal handler,
+    /// the collector): counted only, as a signal handler must not allocate.
+    outside_calls: AtomicU32,
+    /// The state's count of C calls in progress (set by the glue); no handler runs
+    /// while it is zero.
+    call_depth: Cell<Option<&'static Cell<u32>>>,
+    /// The state closed: every call is refused and reported on stderr.
+    closed: AtomicBool,
     /// Handlers running now (nested callbacks count each).
     depth: Cell<u32>,
     /// Closures of freed callbacks, kept (never given back to libffi while the table
@@ -195,6 +203,9 @@ impl CallbackTable {
                 free_slots: RefCell::new(Vec::new()),
                 pending_error: RefCell::new(None),
                 foreign_calls: AtomicU32::new(0),
+                outside_calls: AtomicU32::new(0),
+                call_depth: Cell::new(None),
+                closed: AtomicBool::new(false),
                 depth: Cell::new(0),
                 parked: RefCell::new(HashMap::new()),
                 graveyard: RefCell::new(Vec::new()),
@@ -373,13 +384,43 @@ impl CallbackTable {
         // callbacks: plain loads, no atomic swap (a locked instruction on x86-64). A
         // foreign call counted just after the load is reported at the next call.
         if self.shared.foreign_calls.load(Ordering::Relaxed) == 0
+            && self.shared.outside_calls.load(Ordering::Relaxed) == 0
             && self.shared.pending_error.borrow().is_none()
         {
             return None;
         }
         let foreign = self.shared.foreign_calls.swap(0, Ordering::Relaxed);
+        let outside = self.shared.outside_calls.swap(0, Ordering::Relaxed);
         let pending = self.shared.pending_error.borrow_mut().take();
-        pending.or_else(|| (foreign > 0).then(|| FOREIGN_THREAD_MESSAGE.to_string()))
+        pending
+            .or_else(|| (outside > 0).then(|| crate::error::Error::CallbackOutsideCall.to_string()))
+            .or_else(|| (foreign > 0).then(|| FOREIGN_THREAD_MESSAGE.to_string()))
+    }
+
+    /// Runs handlers only while `depth` (the state's count of C calls in progress) is
+    /// non-zero: a call at any other time (from a signal handler, from the collector)
+    /// returns zero, and is reported by [`Self::take_pending_error`].
+    pub fn set_call_depth(&self, depth: &'static Cell<u32>) {
+        self.shared.call_depth.set(Some(depth));
+    }
+
+    /// The state closed: from now on every call returns zero and is reported on stderr.
+    pub fn close(&self) {
+        self.shared.closed.store(true, Ordering::Relaxed);
+    }
+
+    /// Takes the kept handler error out (a finalizer run inside an FFI call must not see
+    /// or consume the error of the call around it); [`Self::restore_pending_error`] puts
+    /// it back.
+    pub fn stash_pending_error(&self) -> Option<String> {
+        self.shared.pending_error.borrow_mut().take()
+    }
+
+    /// Puts back an error taken by [`Self::stash_pending_error`] (it was first).
+    pub fn restore_pending_error(&self, stashed: Option<String>) {
+        if stashed.is_some() {
+            *self.shared.pending_error.borrow_mut() = stashed;
+        }
     }
 
     fn with_live<T>(
@@ -413,10 +454,34 @@ impl TableShared {
     }
 
     fn keep_error(&self, message: String) {
-        let mut pending = self.pending_error.borrow_mut();
-        if pending.is_none() {
-            *pending = Some(message);
+        if let Ok(mut pending) = self.pending_error.try_borrow_mut() {
+            if pending.is_none() {
+                *pending = Some(message);
+            }
         }
+    }
+
+    /// Whether a handler may run now: the state is alive and inside an FFI call.
+    /// Otherwise the call is counted or reported, without allocating (this may be a
+    /// signal handler).
+    fn may_run(&self) -> bool {
+        if self.closed.load(Ordering::Relaxed) {
+            let text = crate::error::CALLBACK_OUTSIDE_CALL;
+            // SAFETY: write(2) of a static buffer: async-signal-safe, no allocation.
+            unsafe {
+                libc::write(2, "luau-ffi: ".as_ptr().cast(), 10);
+                libc::write(2, text.as_ptr().cast(), text.len());
+                libc::write(2, "\n".as_ptr().cast(), 1);
+            }
+            return false;
+        }
+        if self.call_depth.get().is_some_and(|depth| depth.get() == 0)
+            || crate::cdata::finalizer::in_c_finalizer()
+        {
+            self.outside_calls.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        true
     }
 
     fn handler_of(&self, id: CallbackId) -> Option<Rc<CallbackHandler>> {
@@ -437,8 +502,8 @@ thread_local! {
 }
 
 /// The calling thread's id, cheaply.
-fn current_thread() -> ThreadId {
-    THIS_THREAD.with(|id| *id)
+fn current_thread() -> Option<ThreadId> {
+    THIS_THREAD.try_with(|id| *id).ok()
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -465,8 +530,11 @@ unsafe extern "C" fn dispatch(
     unsafe { std::ptr::write_bytes(ret.cast::<u8>(), 0, record.ret_bytes) };
     // SAFETY: the table outlives its closures (dropping it frees them all).
     let table = unsafe { &*record.table };
-    if current_thread() != record.owner {
+    if current_thread() != Some(record.owner) {
         table.foreign_calls.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    if !table.may_run() {
         return;
     }
     let Some(handler) = table.handler_of(record.id) else {

@@ -470,6 +470,11 @@ impl Registry {
         self.types.len()
     }
 
+    /// Number of names declared (ordinary identifiers and struct/union/enum tags).
+    pub fn name_count(&self) -> usize {
+        self.symbols.len() + self.tags.len()
+    }
+
     /// The id of `ty`, adding it to the table if it is new. Panics past [`MAX_TYPES`];
     /// the parser checks [`Registry::is_full`] first.
     pub fn intern(&mut self, ty: CType) -> CTypeId {

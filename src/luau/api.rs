@@ -62,6 +62,8 @@ pub unsafe fn open(l: State) -> c_int {
             lua::lua_settop(l, -2);
         }
         finalizer::register(l, &st.finalizers);
+        st.finalizers
+            .set_drain_hook(cdata_object::drain_hook, st as *const ModuleState as usize);
         cdata_object::wrap_collectgarbage(l, st);
         namespace::init(l, st);
         callback_glue::init(l, st);

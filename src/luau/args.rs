@@ -57,20 +57,37 @@ pub unsafe fn ctype_arg(
         if let Some(&id) = st.type_cache.borrow().get(bytes) {
             return Ok(id);
         }
+        if let Some(id) = cached_anonymous(st, bytes, function) {
+            return Ok(id);
+        }
     }
     let text = std::str::from_utf8(bytes).map_err(|_| "invalid UTF-8 in C type".to_string())?;
     stack::guarded(|| {
         let mut registry = st.registry.borrow_mut();
-        let before = registry.type_count();
+        let (types, names) = (registry.type_count(), registry.name_count());
         let id = cdecl::parse_type(&mut registry, text, &params).map_err(|e| e.to_string())?;
-        // A string that only looked types up names the same type every time; one that
-        // made a new type (an anonymous struct, a first `int *`) is parsed again next
-        // time, so each anonymous definition stays distinct, as in LuaJIT.
-        if params.is_empty() && registry.type_count() == before {
+        // A string that only looked types up names the same type every time. One that
+        // made anonymous types only is kept for every function but ffi.typeof, which
+        // makes a new type each time, as in LuaJIT; one that declared names is parsed
+        // again (a second definition of a tag is an error).
+        if params.is_empty() && registry.type_count() == types {
             st.type_cache.borrow_mut().insert(bytes.into(), id);
+        } else if params.is_empty() && registry.name_count() == names && function != "typeof" {
+            st.anonymous_cache.borrow_mut().insert(bytes.into(), id);
         }
         Ok(id)
     })
+}
+
+/// The anonymous type a string made before, for `function` (never `ffi.typeof`), unless
+/// it has a metatype since (a new definition has none, as in LuaJIT).
+fn cached_anonymous(st: &ModuleState, bytes: &[u8], function: &str) -> Option<CTypeId> {
+    if function == "typeof" {
+        return None;
+    }
+    let id = *st.anonymous_cache.borrow().get(bytes)?;
+    let key = st.registry.try_borrow().ok()?.find_unqualified(id);
+    (!st.metatype_set(key)).then_some(id)
 }
 
 /// The `$` parameters at stack positions `from..=top`: a ctype object is a type, a

@@ -47,6 +47,28 @@ pub unsafe fn init(l: State, st: &'static ModuleState) {
         lua::lua_rawseti(l, -2, 1);
         st.calls.error_value_ref.set(lua::lua_ref(l, -1));
         lua::lua_settop(l, -2);
+        // Callbacks run only inside this state's C calls, and never once it closed: a
+        // registry-anchored userdata whose destructor runs only in lua_close says when.
+        st.calls.callbacks.set_call_depth(&st.calls.depth);
+        let block = lua::lua_newuserdatadtor(l, std::mem::size_of::<usize>(), state_closed);
+        block
+            .cast::<usize>()
+            .write(st as *const ModuleState as usize);
+        lua::lua_ref(l, -1);
+        lua::lua_settop(l, -2);
+    }
+}
+
+/// The destructor of the close sentinel: disables the state's callbacks (C that still
+/// holds one of their pointers gets zero and a message on stderr).
+///
+/// # Safety
+/// Called by Luau with the sentinel's block, which holds the leaked ModuleState's address.
+unsafe extern "C" fn state_closed(_l: *mut lua::lua_State, block: *mut c_void) {
+    // SAFETY: written by `init`; the ModuleState is never freed.
+    unsafe {
+        let st = &*(block.cast::<usize>().read() as *const ModuleState);
+        st.calls.callbacks.close();
     }
 }
 

@@ -1339,16 +1339,45 @@ pub unsafe fn safe_point(l: State, st: &ModuleState) {
     }
     if st.finalizers.has_pending() {
         // SAFETY: caller contract.
-        unsafe {
-            finalizer::run_pending(l, &st.finalizers, |ty| {
-                st.registry
-                    .try_borrow()
-                    .ok()
-                    .and_then(|r| r.align_of(ty))
-                    .unwrap_or(16)
-            })
-        };
+        unsafe { drain(l, st) };
     }
+}
+
+/// The finalizer interrupt's drain ([`finalizer::DrainHook`]); `st` is the address of
+/// the state's leaked `ModuleState`.
+///
+/// # Safety
+/// `l` live at a VM safe point; `st` as set at load.
+pub unsafe fn drain_hook(l: State, st: usize) {
+    // SAFETY: caller contract: the ModuleState is leaked, never freed.
+    unsafe { drain(l, &*(st as *const ModuleState)) };
+}
+
+/// Runs the queued finalizers as if at the top level: an FFI call a finalizer makes
+/// raises its callbacks' errors inside the finalizer (reported, never propagated), and
+/// an error kept by a callback of the C call around the drain waits for that call.
+///
+/// # Safety
+/// `l` live at a safe point.
+#[cold]
+unsafe fn drain(l: State, st: &ModuleState) {
+    let depth = st.calls.depth.replace(0);
+    let stashed = st.calls.callbacks.stash_pending_error();
+    // SAFETY: caller contract.
+    unsafe {
+        finalizer::run_pending(l, &st.finalizers, |ty| {
+            st.registry
+                .try_borrow()
+                .ok()
+                .and_then(|r| r.align_of(ty))
+                .unwrap_or(16)
+        })
+    };
+    if let Some(leftover) = st.calls.callbacks.stash_pending_error() {
+        finalizer::report(&leftover);
+    }
+    st.calls.callbacks.restore_pending_error(stashed);
+    st.calls.depth.set(depth);
 }
 
 /// Replaces the global `collectgarbage` with one that, after the collector's work, runs
@@ -1527,8 +1556,11 @@ pub unsafe fn attach_finalizer(l: State, st: &ModuleState, cd: c_int, fin: c_int
             return;
         };
         if h.finalizer & finalizer::C_FINALIZER != 0 {
-            st.finalizers.take_c(h.finalizer);
-            h.finalizer = 0;
+            let old = std::mem::take(&mut h.finalizer);
+            st.finalizers.take_c(old);
+            lua::lua_pushnil(l);
+            set_finalizer_slot(l, st, old, -1);
+            lua::lua_settop(l, -2);
         }
         if h.finalizer == 0 {
             h.finalizer = st.finalizers.new_slot();
@@ -1608,9 +1640,23 @@ pub unsafe fn attach_c_finalizer(
             };
             finalizer::CFinalizer { function, argument }
         };
+        if st
+            .calls
+            .callback_codes
+            .borrow()
+            .contains_key(&c_finalizer.function)
+        {
+            return Err(Error::LuauCallbackFinalizer.to_string());
+        }
         detach_finalizer(l, st, cd);
         if let Some(h) = object::to_cdata(l, tag, cd) {
-            h.finalizer = st.finalizers.add_c(c_finalizer);
+            let keep = super::namespace::library_kept_by(l, st, fin)
+                .map(|library| Box::new(library) as Box<dyn std::any::Any>);
+            let slot = st.finalizers.add_c(c_finalizer, keep);
+            h.finalizer = slot;
+            // The function cdata stays reachable until the finalizer ran: it keeps the
+            // library it was resolved from loaded (namespace.rs, keepalive table).
+            set_finalizer_slot(l, st, slot, fin);
         }
         Ok(())
     }
@@ -1634,16 +1680,31 @@ pub unsafe fn detach_finalizer(l: State, st: &ModuleState, cd: c_int) {
         let slot = std::mem::take(&mut h.finalizer);
         if slot & finalizer::C_FINALIZER != 0 {
             st.finalizers.take_c(slot);
-        } else if slot != 0 {
-            lua::lua_rawgeti(
-                l,
-                lua::LUA_REGISTRYINDEX,
-                st.finalizers.table_ref.get() as _,
-            );
+        }
+        if slot != 0 {
             lua::lua_pushnil(l);
-            lua::lua_rawseti(l, -2, slot as _);
+            set_finalizer_slot(l, st, slot, -1);
             lua::lua_settop(l, -2);
         }
+    }
+}
+
+/// `finalizers[slot] = <value at idx>`.
+///
+/// # Safety
+/// `l` live with 2 free slots; `idx` valid.
+unsafe fn set_finalizer_slot(l: State, st: &ModuleState, slot: u32, idx: c_int) {
+    // SAFETY: caller contract; the table exists from load.
+    unsafe {
+        let idx = lua::lua_absindex(l, idx);
+        lua::lua_rawgeti(
+            l,
+            lua::LUA_REGISTRYINDEX,
+            st.finalizers.table_ref.get() as _,
+        );
+        lua::lua_pushvalue(l, idx);
+        lua::lua_rawseti(l, -2, finalizer::slot_key(slot));
+        lua::lua_settop(l, -2);
     }
 }
 

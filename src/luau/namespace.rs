@@ -186,6 +186,10 @@ pub(super) unsafe fn namespace_index(l: State) -> c_int {
         match resolved {
             Resolved::Variable { access, address } => {
                 lua_from_c(l, tag, access, address as *mut u8);
+                if !is_process && object::to_cdata(l, tag, -1).is_some_and(|h| h.is_ref()) {
+                    // A reference into the library's data keeps its handle (at 3).
+                    keep_handle(l, st);
+                }
                 return 1;
             }
             Resolved::Number(n) => lua::lua_pushnumber(l, n),
@@ -197,11 +201,7 @@ pub(super) unsafe fn namespace_index(l: State) -> c_int {
                 call_glue::push_function(l, st, ty, address);
                 if !is_process {
                     // The function keeps the library's handle (on the stack at 3).
-                    lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.calls.keepalive_ref.get() as _);
-                    lua::lua_pushvalue(l, -2);
-                    lua::lua_pushvalue(l, 3);
-                    lua::lua_rawset(l, -3);
-                    lua::lua_settop(l, -2);
+                    keep_handle(l, st);
                 }
             }
         }
@@ -212,6 +212,48 @@ pub(super) unsafe fn namespace_index(l: State) -> c_int {
         lua::lua_rawset(l, 1);
         lua::lua_setreadonly(l, 1, 1);
         1
+    }
+}
+
+/// `keepalive[top] = handle`: the cdata on top of the stack keeps the library handle at
+/// stack index 3 (pushed by `library_of`) alive.
+///
+/// # Safety
+/// `l` live inside a namespace metamethod, with 3 free slots.
+unsafe fn keep_handle(l: State, st: &ModuleState) {
+    // SAFETY: caller contract; the keepalive table exists from load.
+    unsafe {
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.calls.keepalive_ref.get() as _);
+        lua::lua_pushvalue(l, -2);
+        lua::lua_pushvalue(l, 3);
+        lua::lua_rawset(l, -3);
+        lua::lua_settop(l, -2);
+    }
+}
+
+/// The library the function cdata at `idx` keeps loaded (a copy of the handle), if it
+/// came from a loaded library's namespace.
+///
+/// # Safety
+/// `l` live with 2 free slots; `idx` valid.
+pub unsafe fn library_kept_by(l: State, st: &ModuleState, idx: c_int) -> Option<Library> {
+    // SAFETY: caller contract; the keepalive table's values are the handles pushed by
+    // `push` (userdata made by lua_newuserdata_t::<Library>), read while on the stack.
+    unsafe {
+        let idx = lua::lua_absindex(l, idx);
+        lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.calls.keepalive_ref.get() as _);
+        lua::lua_pushvalue(l, idx);
+        lua::lua_rawget(l, -2);
+        let library = if lua::lua_type(l, -1) == lua::LUA_TUSERDATA {
+            lua::lua_touserdata(l, -1)
+                .cast::<Library>()
+                .as_ref()
+                .cloned()
+        } else {
+            None
+        };
+        lua::lua_settop(l, -3);
+        library
     }
 }
 

@@ -70,6 +70,10 @@ pub struct ModuleState {
     /// C type strings already parsed that only looked types up (see `args::ctype_arg`),
     /// by their bytes.
     pub type_cache: RefCell<TypeTextCache>,
+    /// Type strings that defined anonymous types only (`struct { int x; }`), for every
+    /// function but `ffi.typeof`: `ffi.new` of one string in a loop makes one type, not
+    /// one per call (README, differences from LuaJIT).
+    pub anonymous_cache: RefCell<TypeTextCache>,
     /// The userdata tag of cdata (`typeof(cd) == "cdata"`), set at load.
     pub cdata_tag: Cell<c_int>,
     /// Resolved field and element lookups (the indexing hot path).
@@ -96,6 +100,7 @@ impl ModuleState {
             registry: RefCell::new(Registry::new()),
             ctype_tag,
             type_cache: RefCell::new(TypeTextCache::default()),
+            anonymous_cache: RefCell::new(TypeTextCache::default()),
             cdata_tag: Cell::new(0),
             field_cache: FieldCache::default(),
             anchors_ref: Cell::new(0),
