@@ -12,6 +12,9 @@ use crate::error::{Error, ParseMessage};
 pub struct Value {
     pub bits: u64,
     pub ty: IntTy,
+    /// The record this value points to, after a cast to `struct s *`: what `->K` reads
+    /// a struct-scoped constant of (`((struct s *)0)->K`).
+    pub record: Option<CTypeId>,
 }
 
 impl Value {
@@ -19,6 +22,7 @@ impl Value {
         Value {
             bits: truncate(bits, ty),
             ty,
+            record: None,
         }
     }
 
@@ -266,14 +270,85 @@ impl Parser<'_, '_> {
                 let ty = self.type_name()?;
                 self.expect(")")?;
                 let v = self.unary()?;
-                return self.convert_to(v, ty);
+                let mut v = self.convert_to(v, ty)?;
+                v.record = self.pointee_record(ty);
+                return Ok(v);
             }
         }
-        self.primary()
+        let v = self.primary()?;
+        self.postfix(v)
+    }
+
+    /// The record a pointer type points to, if it is one.
+    fn pointee_record(&mut self, ty: CTypeId) -> Option<CTypeId> {
+        let CTypeKind::Pointer { target } = self.reg.get(ty).kind else {
+            return None;
+        };
+        let target = self.reg.unqualified(target);
+        self.reg.record(target).map(|_| target)
+    }
+
+    /// `->K` after a pointer to a record: its struct-scoped constant `K`.
+    fn postfix(&mut self, mut v: Value) -> Result<Value, Error> {
+        while self.is_punct("->") {
+            let Some(record) = v.record else {
+                return Err(self.err_here(ParseMessage::UnexpectedSymbol));
+            };
+            self.bump();
+            let Some(name) = self.ident() else {
+                return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            };
+            v = match self.reg.record_constant(record, name) {
+                Some((ty, bits)) => Value::new(bits as u64, int_ty(self.reg.get(ty).kind.clone())),
+                None if self.reg.field(record, name).is_some() => {
+                    return Err(self.err_here(ParseMessage::NotConstantMember {
+                        name: name.to_string(),
+                        ty: self.reg.c_name(record),
+                    }))
+                }
+                None => {
+                    return Err(Error::NoMember {
+                        ty: self.reg.c_name(record),
+                        name: name.to_string(),
+                    })
+                }
+            };
+            self.bump();
+        }
+        Ok(v)
+    }
+
+    /// `sizeof "aa" "bb"`, `sizeof("x")`: the type of a string literal, `char[N + 1]`.
+    fn string_operand(&mut self) -> Result<Option<CTypeId>, Error> {
+        let mut parens = 0;
+        while matches!(self.peek_at(parens).kind, TokKind::Punct("(")) {
+            parens += 1;
+        }
+        if !matches!(self.peek_at(parens).kind, TokKind::Str(_)) {
+            return Ok(None);
+        }
+        for _ in 0..parens {
+            self.bump();
+        }
+        let mut len = 0u64;
+        while let TokKind::Str(s) = &self.tok().kind {
+            len += s.len() as u64;
+            self.bump();
+        }
+        for _ in 0..parens {
+            self.expect(")")?;
+        }
+        Ok(Some(self.reg.array_of(
+            CTypeId::CHAR,
+            crate::ctype::ArrayLen::Fixed(len + 1),
+        )))
     }
 
     /// The operand of `sizeof`/`alignof`: `(type)` or an expression (its type).
     fn operand_type(&mut self) -> Result<CTypeId, Error> {
+        if let Some(ty) = self.string_operand()? {
+            return Ok(ty);
+        }
         if self.is_punct("(") {
             let next = self.peek_at(1).clone();
             if self.starts_type(&next) {
@@ -400,20 +475,25 @@ impl Parser<'_, '_> {
     /// An enum constant or `static const` integer by name.
     fn constant(&self, name: &str) -> Result<Value, Error> {
         match self.reg.symbol(name) {
-            Some(Symbol::Constant { ty, value }) => {
-                let (size, signed) = match self.reg.get(*ty).kind {
-                    CTypeKind::Int { size, signed, .. } => (size, signed),
-                    _ => (4, true),
-                };
-                let ty = match (size, signed) {
-                    (8, true) => IntTy::LONG,
-                    (8, false) => IntTy::ULONG,
-                    (4, false) => IntTy::UINT,
-                    _ => IntTy::INT,
-                };
-                Ok(Value::new(*value as u64, ty))
-            }
+            Some(Symbol::Constant { ty, value }) => Ok(Value::new(
+                *value as u64,
+                int_ty(self.reg.get(*ty).kind.clone()),
+            )),
             _ => Err(self.err_here(ParseMessage::UnexpectedSymbol)),
         }
+    }
+}
+
+/// The promoted expression type of a constant of type `kind`.
+fn int_ty(kind: CTypeKind) -> IntTy {
+    let (size, signed) = match kind {
+        CTypeKind::Int { size, signed, .. } => (size, signed),
+        _ => (4, true),
+    };
+    match (size, signed) {
+        (8, true) => IntTy::LONG,
+        (8, false) => IntTy::ULONG,
+        (4, false) => IntTy::UINT,
+        _ => IntTy::INT,
     }
 }

@@ -42,6 +42,7 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
             out.push_str(name);
         }
         CTypeKind::Float { size } => out.push_str(match size {
+            2 => "_Float16",
             4 => "float",
             8 => "double",
             _ => "long double",
