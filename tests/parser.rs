@@ -275,6 +275,10 @@ const CONSTANTS: &[(&str, &str)] = &[
     ("static const int K11 = 5;", "K11"),
     ("enum { K_STRLIT = sizeof(\"aa\" \"bb\") };", "K_STRLIT"),
     (
+        "struct sm_s { int a; char b[7]; }; enum { K_SIZEOF_MEMBER = sizeof(((struct sm_s *)0)->b) * 10 + sizeof(((struct sm_s *)((void *)0))->b[0]) };",
+        "K_SIZEOF_MEMBER",
+    ),
+    (
         "enum { K_STRLIT2 = sizeof \"abc\" + sizeof((\"x\")) };",
         "K_STRLIT2",
     ),

@@ -12,9 +12,10 @@ use crate::error::{Error, ParseMessage};
 pub struct Value {
     pub bits: u64,
     pub ty: IntTy,
-    /// The record this value points to, after a cast to `struct s *`: what `->K` reads
-    /// a struct-scoped constant of (`((struct s *)0)->K`).
-    pub record: Option<CTypeId>,
+    /// The C type of an expression that is not an integer: a cast to a pointer
+    /// (`(struct s *)0`, whose `->K` reads a struct-scoped constant) or a member read
+    /// under `sizeof` (`sizeof(((struct s *)0)->m)`).
+    pub object: Option<CTypeId>,
 }
 
 impl Value {
@@ -22,7 +23,7 @@ impl Value {
         Value {
             bits: truncate(bits, ty),
             ty,
-            record: None,
+            object: None,
         }
     }
 
@@ -271,50 +272,84 @@ impl Parser<'_, '_> {
                 self.expect(")")?;
                 let v = self.unary()?;
                 let mut v = self.convert_to(v, ty)?;
-                v.record = self.pointee_record(ty);
-                return Ok(v);
+                if matches!(self.reg.get(ty).kind, CTypeKind::Pointer { .. }) {
+                    v.object = Some(ty);
+                }
+                return self.postfix(v);
             }
         }
         let v = self.primary()?;
         self.postfix(v)
     }
 
-    /// The record a pointer type points to, if it is one.
-    fn pointee_record(&mut self, ty: CTypeId) -> Option<CTypeId> {
-        let CTypeKind::Pointer { target } = self.reg.get(ty).kind else {
-            return None;
-        };
-        let target = self.reg.unqualified(target);
-        self.reg.record(target).map(|_| target)
-    }
-
-    /// `->K` after a pointer to a record: its struct-scoped constant `K`.
+    /// `->m`, `.m` and `[i]` after an expression with a C type: a struct-scoped
+    /// constant's value, or (only under `sizeof`, not evaluated) a member's type.
     fn postfix(&mut self, mut v: Value) -> Result<Value, Error> {
-        while self.is_punct("->") {
-            let Some(record) = v.record else {
-                return Err(self.err_here(ParseMessage::UnexpectedSymbol));
+        loop {
+            let Some(object) = v.object else {
+                return Ok(v);
+            };
+            let target = match self.reg.get(object).kind {
+                CTypeKind::Pointer { target } => Some(target),
+                CTypeKind::Array { elem, .. } => Some(elem),
+                _ => None,
+            };
+            let record = if self.is_punct("->") {
+                target
+            } else if self.is_punct(".") {
+                Some(object)
+            } else if self.is_punct("[") && target.is_some() {
+                self.bump();
+                self.unevaluated += 1;
+                let index = self.const_expr();
+                self.unevaluated -= 1;
+                index?;
+                self.expect("]")?;
+                v = self.member_value(target, None)?;
+                continue;
+            } else {
+                return Ok(v);
             };
             self.bump();
             let Some(name) = self.ident() else {
                 return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
             };
-            v = match self.reg.record_constant(record, name) {
-                Some((ty, bits)) => Value::new(bits as u64, int_ty(self.reg.get(ty).kind.clone())),
-                None if self.reg.field(record, name).is_some() => {
-                    return Err(self.err_here(ParseMessage::NotConstantMember {
-                        name: name.to_string(),
-                        ty: self.reg.c_name(record),
-                    }))
-                }
-                None => {
-                    return Err(Error::NoMember {
-                        ty: self.reg.c_name(record),
-                        name: name.to_string(),
-                    })
-                }
+            let record = record.map(|r| self.reg.find_unqualified(r));
+            let Some(record) = record.filter(|r| self.reg.record(*r).is_some()) else {
+                return Err(self.err_here(ParseMessage::UnexpectedSymbol));
             };
+            if let Some((ty, bits)) = self.reg.record_constant(record, name) {
+                v = Value::new(bits as u64, int_ty(self.reg.get(ty).kind.clone()));
+            } else if let Some(field) = self.reg.field(record, name) {
+                let name = name.to_string();
+                v = self.member_value(Some(field.ty), Some((name, record)))?;
+            } else {
+                return Err(Error::NoMember {
+                    ty: self.reg.c_name(record),
+                    name: name.to_string(),
+                });
+            }
             self.bump();
         }
+    }
+
+    /// A member or element read: only its type, under `sizeof`; an error evaluated.
+    fn member_value(
+        &self,
+        ty: Option<CTypeId>,
+        member: Option<(String, CTypeId)>,
+    ) -> Result<Value, Error> {
+        if self.unevaluated == 0 {
+            return Err(match member {
+                Some((name, record)) => self.err_here(ParseMessage::NotConstantMember {
+                    name,
+                    ty: self.reg.c_name(record),
+                }),
+                None => self.err_plain(ParseMessage::InvalidValue),
+            });
+        }
+        let mut v = Value::int(0);
+        v.object = ty;
         Ok(v)
     }
 
@@ -369,6 +404,9 @@ impl Parser<'_, '_> {
         let v = self.unary();
         self.unevaluated -= 1;
         let v = v?;
+        if let Some(ty) = v.object {
+            return Ok(ty);
+        }
         Ok(self.reg.int_type(v.ty.size as u32, v.ty.signed))
     }
 

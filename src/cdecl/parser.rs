@@ -900,10 +900,16 @@ impl<'s, 'r> Parser<'s, 'r> {
         let scalar_count = counts.iter().sum::<u32>();
         let base = match base {
             Some(id) => {
-                if scalar_count > 0 {
+                let half = matches!(self.reg.get(id).kind, CTypeKind::Float { size: 2 });
+                if half && scalar_count == 1 && counts[K_COMPLEX] == 1 {
+                    // `_Float16 _Complex` (gcc's x86 intrinsics headers).
+                    self.reg
+                        .intern(crate::ctype::CType::plain(CTypeKind::Complex { size: 4 }))
+                } else if scalar_count > 0 {
                     return Err(self.err_here(ParseMessage::InvalidCType));
+                } else {
+                    id
                 }
-                id
             }
             None => {
                 if scalar_count == 0 {

@@ -48,6 +48,7 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
             _ => "long double",
         }),
         CTypeKind::Complex { size } => out.push_str(match size {
+            4 => "complex _Float16",
             8 => "complex float",
             16 => "complex",
             _ => "complex long double",
