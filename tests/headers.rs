@@ -456,3 +456,25 @@ fn system_headers_parse_and_lay_out_as_cc() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn line_markers_name_the_header_in_errors() {
+    // `cc -E` without -P keeps `# N "file"` markers: an error in an included header is
+    // reported at that header's file and line, not at the line of the big text.
+    let dir = temp_dir("hdr-marks");
+    std::fs::write(dir.join("bad.h"), "int fine;\n\nint y z;\n").unwrap();
+    let main = "#include <zlib.h>\n#include \"bad.h\"\n";
+    let (text, out_dir) = cc(
+        "hdr-marks-pp",
+        "main.c",
+        main,
+        &["-E".into(), "-I".into(), dir.display().to_string()],
+    )
+    .expect("cc -E");
+    let _ = std::fs::remove_dir_all(out_dir);
+    let mut reg = Registry::new();
+    let err = cdecl::cdef(&mut reg, &text, &[]).unwrap_err().to_string();
+    let want = format!("';' expected near 'z' at {}:3", dir.join("bad.h").display());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(err, want);
+}

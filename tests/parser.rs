@@ -701,10 +701,11 @@ const REDECLARATIONS: &[(&str, &str)] = &[
         "typedef int t; typedef const int t;",
         "conflicting types for 't'",
     ),
-    (
-        "typedef struct { int a; } t2; typedef struct { int a; } t2;",
-        "conflicting types for 't2'",
-    ),
+    // The same anonymous struct read twice (two cdefs of one header) is one type.
+    ("typedef struct { int a; double b[2]; struct { int c; } n; } t2; typedef struct { int a; double b[2]; struct { int c; } n; } t2;", ""),
+    ("typedef struct { int a; } t2; typedef struct { int b; } t2;", "conflicting types for 't2'"),
+    ("typedef struct { int a; } t2; typedef union { int a; } t2;", "conflicting types for 't2'"),
+    ("typedef struct { int a; } t2; typedef struct { long a; } t2;", "conflicting types for 't2'"),
     (
         "int f1(int); double f1(double);",
         "conflicting types for 'f1'",

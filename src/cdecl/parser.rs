@@ -638,8 +638,28 @@ impl<'s, 'r> Parser<'s, 'r> {
             (CTypeKind::Pointer { target: x }, CTypeKind::Pointer { target: y }) => {
                 self.compatible(*x, *y)
             }
+            (CTypeKind::Record(_), CTypeKind::Record(_)) => self.same_anonymous_records(a, b),
             _ => false,
         }
+    }
+
+    /// Two anonymous records with the same members in the same places: the same
+    /// declaration read twice (`typedef struct { double x, y; } vec2;` in two cdefs),
+    /// as C's rule for compatible records of separate translation units.
+    fn same_anonymous_records(&self, a: CTypeId, b: CTypeId) -> bool {
+        let (Some(x), Some(y)) = (self.reg.record(a), self.reg.record(b)) else {
+            return false;
+        };
+        x.name.is_none()
+            && y.name.is_none()
+            && x.complete
+            && y.complete
+            && (x.kind, x.size, x.align, x.is_vls) == (y.kind, y.size, y.align, y.is_vls)
+            && x.fields.len() == y.fields.len()
+            && x.fields.iter().zip(&y.fields).all(|(f, g)| {
+                (&f.name, f.offset, f.bit) == (&g.name, g.offset, g.bit)
+                    && self.compatible(f.ty, g.ty)
+            })
     }
 
     /// Is `ty` (or, for an array, its element) `const`: an object that may have an
