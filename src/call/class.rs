@@ -200,6 +200,7 @@ fn value_class(reg: &Registry, id: CTypeId) -> Result<ValueClass, CallError> {
         CTypeKind::Complex { size: 16 } => ValueClass::ComplexF64,
         CTypeKind::Complex { .. } => return Err(unsupported("complex long double")),
         CTypeKind::Pointer { .. } => ValueClass::Pointer,
+        CTypeKind::Pointer32 { .. } => return Err(unsupported("__ptr32 pointers")),
         CTypeKind::Enum(_) => {
             let underlying = reg
                 .enumeration(id)

@@ -78,6 +78,8 @@ pub(super) struct DeclSpec {
 #[derive(Clone, Debug)]
 enum Layer {
     Pointer(Quals),
+    /// `* __ptr32`: a 4-byte pointer.
+    Pointer32(Quals),
     Array(ArrayLen),
     Function(Vec<CTypeId>, bool),
 }
@@ -1224,8 +1226,10 @@ impl<'s, 'r> Parser<'s, 'r> {
         loop {
             if self.accept("*") || self.accept("&") {
                 let mut quals = Quals::NONE;
+                let mut ptr32 = false;
                 loop {
                     match self.ident() {
+                        Some("__ptr32") => ptr32 = true,
                         Some("const" | "__const" | "__const__") => quals.is_const = true,
                         Some("volatile" | "__volatile" | "__volatile__") => {
                             quals.is_volatile = true
@@ -1243,7 +1247,11 @@ impl<'s, 'r> Parser<'s, 'r> {
                     }
                     self.bump();
                 }
-                own.push(Layer::Pointer(quals));
+                own.push(if ptr32 {
+                    Layer::Pointer32(quals)
+                } else {
+                    Layer::Pointer(quals)
+                });
                 continue;
             }
             match self.ident() {
@@ -1533,6 +1541,10 @@ impl<'s, 'r> Parser<'s, 'r> {
             ty = match layer {
                 Layer::Pointer(quals) => {
                     let p = self.reg.pointer_to(ty);
+                    self.reg.qualified(p, *quals)
+                }
+                Layer::Pointer32(quals) => {
+                    let p = self.reg.pointer32_to(ty);
                     self.reg.qualified(p, *quals)
                 }
                 Layer::Array(len) => {

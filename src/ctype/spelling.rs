@@ -69,6 +69,7 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
         }
         // Derived types never reach here.
         CTypeKind::Pointer { .. }
+        | CTypeKind::Pointer32 { .. }
         | CTypeKind::Array { .. }
         | CTypeKind::Vector { .. }
         | CTypeKind::Function { .. } => {}
@@ -119,6 +120,16 @@ fn spell(reg: &Registry, id: CTypeId, start: &str, mut depth: u32) -> String {
                     }
                 }
                 declarator.push_front(b'*');
+                current = *target;
+            }
+            CTypeKind::Pointer32 { target } => {
+                // As LuaJIT: `int *__ptr32`, `int *__ptr32 [2]`.
+                if !declarator.is_empty() {
+                    declarator.push_front(b' ');
+                }
+                for b in b"*__ptr32".iter().rev() {
+                    declarator.push_front(*b);
+                }
                 current = *target;
             }
             CTypeKind::Array { elem, len } => {
