@@ -413,6 +413,8 @@ const ERRORS: &[(&str, &str)] = &[
     // As LuaJIT: a declaration that declares nothing.
     ("typedef int;", "'<identifier>' expected near ';'"),
     ("int;", "'<identifier>' expected near ';'"),
+    ("struct sx1 { int; };", "'<identifier>' expected near ';'"),
+    ("struct sx1 { const long; };", "'<identifier>' expected near ';'"),
     ("int", "'<identifier>' expected near '<eof>'"),
     ("const unsigned;", "'<identifier>' expected near ';'"),
     // As LuaJIT: two storage classes.
@@ -1088,4 +1090,49 @@ fn static_const_members_are_record_constants() {
     .is_err());
     let k2 = reg.lookup_tag(TagKind::Struct, "k2").unwrap();
     assert_eq!(reg.record_constant(k2, "Z"), None);
+}
+
+/// Deliberate differences from LuaJIT, each listed in the README's "Differences from
+/// LuaJIT": (type A, type B, whether they are one type, A's spelling).
+const DELIBERATE: &[(&str, &str, bool, &str)] = &[
+    // `T &` in a declaration is a pointer (LuaJIT keeps a reference type).
+    ("int &", "int *", true, "int *"),
+    // As LuaJIT: `long` and `long long` are one 64-bit type (LP64).
+    ("long", "long long", true, "int64_t"),
+    // Function types spell their parameters (LuaJIT: `int (*)()`), so the spelling
+    // parses back to the same type.
+    (
+        "int(*)(int, ...)",
+        "int(*)(int)",
+        false,
+        "int (*)(int, ...)",
+    ),
+    // Calling conventions matter only on 32-bit x86, not a target: accepted, dropped.
+    (
+        "void (__stdcall *)(int)",
+        "void (*)(int)",
+        true,
+        "void (*)(int)",
+    ),
+    (
+        "void (__fastcall *)(int)",
+        "void (*)(int)",
+        true,
+        "void (*)(int)",
+    ),
+];
+
+#[test]
+fn deliberate_differences_from_luajit() {
+    for (a, b, same, spelling) in DELIBERATE {
+        let mut reg = Registry::new();
+        let x = cdecl::parse_type(&mut reg, a, &[]).unwrap();
+        let y = cdecl::parse_type(&mut reg, b, &[]).unwrap();
+        assert_eq!(x == y, *same, "{a:?} and {b:?}");
+        assert_eq!(reg.c_name(x), *spelling, "spelling of {a:?}");
+    }
+    assert_eq!(
+        cdecl::parse_type(&mut Registry::new(), "long", &[]).unwrap(),
+        CTypeId::INT64
+    );
 }

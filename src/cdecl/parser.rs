@@ -1735,6 +1735,10 @@ impl<'s, 'r> Parser<'s, 'r> {
                 continue;
             }
             let spec = self.decl_spec(SpecAt::Member)?;
+            if self.is_punct(";") && !spec.tagged {
+                // As LuaJIT: `struct s { int; }` declares nothing.
+                return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            }
             if self.accept(";") {
                 if spec.enum_body {
                     // `enum { K = 1 };` as a member: its constants are also the record's,
