@@ -558,7 +558,10 @@ pub fn line_marks(src: &str) -> Vec<LineMark> {
 /// Where physical line `line` of a source with `marks` is: (file, line in that file).
 pub fn map_line(marks: &[LineMark], line: u32) -> Option<(Option<String>, u32)> {
     let mark = marks.iter().rev().find(|m| m.physical < line)?;
-    Some((mark.file.clone(), mark.logical.saturating_add(line - mark.physical - 1)))
+    Some((
+        mark.file.clone(),
+        mark.logical.saturating_add(line - mark.physical - 1),
+    ))
 }
 
 /// `src` with its line splices (a backslash before a newline) removed, as C's
