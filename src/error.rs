@@ -39,6 +39,21 @@ pub enum ParseMessage {
     TableOverflow,
     /// `static assertion failed: <msg>` (gcc's wording; LuaJIT has no `_Static_assert`)
     StaticAssertFailed(String),
+    /// `embedded NUL in C declaration` (LuaJIT silently drops the rest)
+    EmbeddedNul,
+    /// `unterminated comment` (gcc's wording; LuaJIT reads to the end)
+    UnterminatedComment,
+    /// `unsupported preprocessor directive '#<name>' (run the header through 'cc -E -P')`
+    Directive(String),
+    /// `conflicting types for '<name>'` (gcc's wording; LuaJIT keeps the first)
+    ConflictingTypes(String),
+    /// `'<name>' redeclared as different kind of symbol` (gcc's wording)
+    RedeclaredKind(String),
+    /// `duplicate member '<name>'` (gcc's wording; LuaJIT accepts it)
+    DuplicateMember(String),
+    /// `'<name>' is not a constant member of '<ty>'` (`((struct s *)0)->x` in a constant
+    /// expression names a field, not a struct-scoped constant)
+    NotConstantMember { name: String, ty: String },
 }
 
 /// [`Error::CallbackOutsideCall`]'s text, written to stderr as it is (no allocation)
@@ -60,8 +75,10 @@ pub enum Error {
         message: ParseMessage,
         /// The token the error is blamed on, if any.
         near: Option<String>,
-        /// 1-based source line.
+        /// 1-based source line (in `file`, when a `# N "file"` line marker gave one).
         line: u32,
+        /// The file named by the last `# N "file"` line marker before the error.
+        file: Option<String>,
     },
     /// `wrong number of type parameters` (`$` count differs from the arguments).
     WrongParameterCount,
@@ -146,6 +163,7 @@ impl Error {
             message,
             near: Some(near.into()),
             line,
+            file: None,
         }
     }
 
@@ -155,6 +173,7 @@ impl Error {
             message,
             near: None,
             line,
+            file: None,
         }
     }
 }
@@ -181,6 +200,20 @@ impl fmt::Display for ParseMessage {
             ParseMessage::TooManySyntaxLevels => f.write_str("chunk has too many syntax levels"),
             ParseMessage::TableOverflow => f.write_str("table overflow"),
             ParseMessage::StaticAssertFailed(msg) => write!(f, "static assertion failed: {msg}"),
+            ParseMessage::EmbeddedNul => f.write_str("embedded NUL in C declaration"),
+            ParseMessage::UnterminatedComment => f.write_str("unterminated comment"),
+            ParseMessage::Directive(name) => write!(
+                f,
+                "unsupported preprocessor directive '#{name}' (run the header through 'cc -E -P')"
+            ),
+            ParseMessage::ConflictingTypes(name) => write!(f, "conflicting types for '{name}'"),
+            ParseMessage::RedeclaredKind(name) => {
+                write!(f, "'{name}' redeclared as different kind of symbol")
+            }
+            ParseMessage::DuplicateMember(name) => write!(f, "duplicate member '{name}'"),
+            ParseMessage::NotConstantMember { name, ty } => {
+                write!(f, "'{name}' is not a constant member of '{ty}'")
+            }
         }
     }
 }
@@ -199,12 +232,15 @@ impl fmt::Display for Error {
                 message,
                 near,
                 line,
+                file,
             } => {
                 write!(f, "{message}")?;
                 if let Some(near) = near {
                     write!(f, " near '{near}'")?;
                 }
-                if *line > 1 {
+                if let Some(file) = file {
+                    write!(f, " at {file}:{line}")?;
+                } else if *line > 1 {
                     write!(f, " at line {line}")?;
                 }
                 Ok(())

@@ -194,11 +194,13 @@ fn value_class(reg: &Registry, id: CTypeId) -> Result<ValueClass, CallError> {
         },
         CTypeKind::Float { size: 4 } => ValueClass::F32,
         CTypeKind::Float { size: 8 } => ValueClass::F64,
+        CTypeKind::Float { size: 2 } => return Err(unsupported("_Float16")),
         CTypeKind::Float { .. } => ValueClass::LongDouble,
         CTypeKind::Complex { size: 8 } => ValueClass::ComplexF32,
         CTypeKind::Complex { size: 16 } => ValueClass::ComplexF64,
         CTypeKind::Complex { .. } => return Err(unsupported("complex long double")),
         CTypeKind::Pointer { .. } => ValueClass::Pointer,
+        CTypeKind::Pointer32 { .. } => return Err(unsupported("__ptr32 pointers")),
         CTypeKind::Enum(_) => {
             let underlying = reg
                 .enumeration(id)

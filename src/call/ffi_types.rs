@@ -412,6 +412,7 @@ fn collect_leaves(
             return Err("a union holding long double")
         }
         CTypeKind::Vector { .. } => return Err("a union holding vector types"),
+        CTypeKind::Pointer32 { .. } => return Err("a union holding __ptr32 pointers"),
         CTypeKind::Function { .. } | CTypeKind::Void => {}
         CTypeKind::Array { elem, len } => {
             if let ArrayLen::Fixed(n) = len {

@@ -75,7 +75,7 @@ pub fn shape(reg: &Registry, id: CTypeId) -> Shape {
             size: *size,
             signed: *signed,
         },
-        CTypeKind::Float { size } if *size <= 8 => Shape::Float { size: *size },
+        CTypeKind::Float { size } if matches!(size, 4 | 8) => Shape::Float { size: *size },
         CTypeKind::Pointer { target } => Shape::Pointer { target: *target },
         CTypeKind::Array { elem, len } => Shape::Array {
             elem: *elem,

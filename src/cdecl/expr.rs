@@ -12,6 +12,10 @@ use crate::error::{Error, ParseMessage};
 pub struct Value {
     pub bits: u64,
     pub ty: IntTy,
+    /// The C type of an expression that is not an integer: a cast to a pointer
+    /// (`(struct s *)0`, whose `->K` reads a struct-scoped constant) or a member read
+    /// under `sizeof` (`sizeof(((struct s *)0)->m)`).
+    pub object: Option<CTypeId>,
 }
 
 impl Value {
@@ -19,6 +23,7 @@ impl Value {
         Value {
             bits: truncate(bits, ty),
             ty,
+            object: None,
         }
     }
 
@@ -266,14 +271,119 @@ impl Parser<'_, '_> {
                 let ty = self.type_name()?;
                 self.expect(")")?;
                 let v = self.unary()?;
-                return self.convert_to(v, ty);
+                let mut v = self.convert_to(v, ty)?;
+                if matches!(self.reg.get(ty).kind, CTypeKind::Pointer { .. }) {
+                    v.object = Some(ty);
+                }
+                return self.postfix(v);
             }
         }
-        self.primary()
+        let v = self.primary()?;
+        self.postfix(v)
+    }
+
+    /// `->m`, `.m` and `[i]` after an expression with a C type: a struct-scoped
+    /// constant's value, or (only under `sizeof`, not evaluated) a member's type.
+    fn postfix(&mut self, mut v: Value) -> Result<Value, Error> {
+        loop {
+            let Some(object) = v.object else {
+                return Ok(v);
+            };
+            let target = match self.reg.get(object).kind {
+                CTypeKind::Pointer { target } => Some(target),
+                CTypeKind::Array { elem, .. } => Some(elem),
+                _ => None,
+            };
+            let record = if self.is_punct("->") {
+                target
+            } else if self.is_punct(".") {
+                Some(object)
+            } else if self.is_punct("[") && target.is_some() {
+                self.bump();
+                self.unevaluated += 1;
+                let index = self.const_expr();
+                self.unevaluated -= 1;
+                index?;
+                self.expect("]")?;
+                v = self.member_value(target, None)?;
+                continue;
+            } else {
+                return Ok(v);
+            };
+            self.bump();
+            let Some(name) = self.ident() else {
+                return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            };
+            let record = record.map(|r| self.reg.find_unqualified(r));
+            let Some(record) = record.filter(|r| self.reg.record(*r).is_some()) else {
+                return Err(self.err_here(ParseMessage::UnexpectedSymbol));
+            };
+            if let Some((ty, bits)) = self.reg.record_constant(record, name) {
+                v = Value::new(bits as u64, int_ty(self.reg.get(ty).kind.clone()));
+            } else if let Some(field) = self.reg.field(record, name) {
+                let name = name.to_string();
+                v = self.member_value(Some(field.ty), Some((name, record)))?;
+            } else {
+                return Err(Error::NoMember {
+                    ty: self.reg.c_name(record),
+                    name: name.to_string(),
+                });
+            }
+            self.bump();
+        }
+    }
+
+    /// A member or element read: only its type, under `sizeof`; an error evaluated.
+    fn member_value(
+        &self,
+        ty: Option<CTypeId>,
+        member: Option<(String, CTypeId)>,
+    ) -> Result<Value, Error> {
+        if self.unevaluated == 0 {
+            return Err(match member {
+                Some((name, record)) => self.err_here(ParseMessage::NotConstantMember {
+                    name,
+                    ty: self.reg.c_name(record),
+                }),
+                None => self.err_plain(ParseMessage::InvalidValue),
+            });
+        }
+        let mut v = Value::int(0);
+        v.object = ty;
+        Ok(v)
+    }
+
+    /// `sizeof "aa" "bb"`, `sizeof("x")`: the type of a string literal, `char[N + 1]`.
+    fn string_operand(&mut self) -> Result<Option<CTypeId>, Error> {
+        let mut parens = 0;
+        while matches!(self.peek_at(parens).kind, TokKind::Punct("(")) {
+            parens += 1;
+        }
+        if !matches!(self.peek_at(parens).kind, TokKind::Str(_)) {
+            return Ok(None);
+        }
+        for _ in 0..parens {
+            self.bump();
+        }
+        let mut len = 0u64;
+        while let TokKind::Str(s) = &self.tok().kind {
+            len += s.len() as u64;
+            self.bump();
+        }
+        for _ in 0..parens {
+            self.expect(")")?;
+        }
+        Ok(Some(self.reg.array_of(
+            CTypeId::CHAR,
+            crate::ctype::ArrayLen::Fixed(len + 1),
+        )))
     }
 
     /// The operand of `sizeof`/`alignof`: `(type)` or an expression (its type).
     fn operand_type(&mut self) -> Result<CTypeId, Error> {
+        if let Some(ty) = self.string_operand()? {
+            return Ok(ty);
+        }
         if self.is_punct("(") {
             let next = self.peek_at(1).clone();
             if self.starts_type(&next) {
@@ -294,6 +404,9 @@ impl Parser<'_, '_> {
         let v = self.unary();
         self.unevaluated -= 1;
         let v = v?;
+        if let Some(ty) = v.object {
+            return Ok(ty);
+        }
         Ok(self.reg.int_type(v.ty.size as u32, v.ty.signed))
     }
 
@@ -400,20 +513,25 @@ impl Parser<'_, '_> {
     /// An enum constant or `static const` integer by name.
     fn constant(&self, name: &str) -> Result<Value, Error> {
         match self.reg.symbol(name) {
-            Some(Symbol::Constant { ty, value }) => {
-                let (size, signed) = match self.reg.get(*ty).kind {
-                    CTypeKind::Int { size, signed, .. } => (size, signed),
-                    _ => (4, true),
-                };
-                let ty = match (size, signed) {
-                    (8, true) => IntTy::LONG,
-                    (8, false) => IntTy::ULONG,
-                    (4, false) => IntTy::UINT,
-                    _ => IntTy::INT,
-                };
-                Ok(Value::new(*value as u64, ty))
-            }
+            Some(Symbol::Constant { ty, value }) => Ok(Value::new(
+                *value as u64,
+                int_ty(self.reg.get(*ty).kind.clone()),
+            )),
             _ => Err(self.err_here(ParseMessage::UnexpectedSymbol)),
         }
+    }
+}
+
+/// The promoted expression type of a constant of type `kind`.
+fn int_ty(kind: CTypeKind) -> IntTy {
+    let (size, signed) = match kind {
+        CTypeKind::Int { size, signed, .. } => (size, signed),
+        _ => (4, true),
+    };
+    match (size, signed) {
+        (8, true) => IntTy::LONG,
+        (8, false) => IntTy::ULONG,
+        (4, false) => IntTy::UINT,
+        _ => IntTy::INT,
     }
 }

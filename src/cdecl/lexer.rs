@@ -1,5 +1,6 @@
 //! C tokens from source text: identifiers, numbers, characters, strings, punctuators,
-//! `$` parameters and `#pragma pack`; comments, splices and other `#` lines vanish.
+//! `$` parameters and `#pragma pack`; comments, splices, other pragmas and line markers
+//! vanish; other directives are refused.
 
 use nom::bytes::complete::{take_while, take_while1};
 use nom::IResult;
@@ -145,8 +146,8 @@ impl<'s> Lexer<'s> {
                     self.pos += 2;
                     loop {
                         if self.pos >= bytes.len() {
-                            // As LuaJIT: a comment left open runs to the end.
-                            break;
+                            // gcc refuses it; LuaJIT silently reads the comment to the end.
+                            return Err(Error::parse(ParseMessage::UnterminatedComment, self.line));
                         }
                         if bytes[self.pos] == b'*' && bytes.get(self.pos + 1) == Some(&b'/') {
                             self.pos += 2;
@@ -164,35 +165,38 @@ impl<'s> Lexer<'s> {
         Ok(())
     }
 
-    /// Reads a `#` line (with splices); returns a pack directive if it is one.
-    fn directive(&mut self) -> Option<PackOp> {
+    /// Reads a `#` line (with splices): a pack directive is returned; other pragmas,
+    /// line markers (`# 12 "file.h"`, `#line 12`) and the null directive are skipped;
+    /// anything else (`#include`, `#define`, `#if` …) is refused, since its effect would
+    /// silently vanish.
+    fn directive(&mut self) -> Result<Option<PackOp>, Error> {
         let bytes = self.src.as_bytes();
+        let line = self.line;
         let mut text = String::new();
         self.pos += 1; // '#'
         while self.pos < bytes.len() && bytes[self.pos] != b'\n' {
             if bytes[self.pos] == b'\\' && bytes.get(self.pos + 1) == Some(&b'\n') {
                 self.pos += 2;
                 self.line += 1;
+                text.push(' ');
                 continue;
             }
-            if !bytes[self.pos].is_ascii_whitespace() {
-                text.push(bytes[self.pos] as char);
-            }
+            text.push(bytes[self.pos] as char);
             self.pos += 1;
         }
-        let args = text.strip_prefix("pragma")?.strip_prefix("pack")?;
-        let args = args.strip_prefix('(')?.strip_suffix(')')?;
-        let number = |s: &str| s.parse::<u32>().ok().filter(|n| n.is_power_of_two());
-        let mut parts = args.split(',');
-        Some(match parts.next().unwrap_or("") {
-            "" => PackOp::Set(None),
-            "push" => {
-                // `push, n` or `push, identifier, n`: the number, if any, is last.
-                PackOp::Push(parts.next_back().and_then(number))
-            }
-            "pop" => PackOp::Pop,
-            n => PackOp::Set(Some(number(n)?)),
-        })
+        let trimmed = text.trim_start();
+        let name: String = trimmed
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if name.is_empty() || name.bytes().all(|b| b.is_ascii_digit()) || name == "line" {
+            return Ok(None);
+        }
+        if !matches!(name.as_str(), "pragma" | "ident" | "sccs") {
+            return Err(Error::parse(ParseMessage::Directive(name), line));
+        }
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        Ok(pack_directive(&compact))
     }
 
     fn next(&mut self) -> Result<Token, Error> {
@@ -203,7 +207,7 @@ impl<'s> Lexer<'s> {
                 && self.at_line_start
             {
                 let (start, line) = (self.pos, self.line);
-                if let Some(op) = self.directive() {
+                if let Some(op) = self.directive()? {
                     return Ok(Token {
                         kind: TokKind::Pragma(op),
                         start: start as u32,
@@ -219,8 +223,11 @@ impl<'s> Lexer<'s> {
         let start = self.pos;
         let line = self.line;
         let rest = self.rest();
-        // As LuaJIT, which reads the source as a C string, a NUL ends it.
-        let Some(c) = rest.chars().next().filter(|&c| c != '\0') else {
+        if rest.starts_with('\0') {
+            // LuaJIT, reading the source as a C string, silently drops the rest.
+            return Err(Error::parse(ParseMessage::EmbeddedNul, line));
+        }
+        let Some(c) = rest.chars().next() else {
             return Ok(Token {
                 kind: TokKind::Eof,
                 start: start as u32,
@@ -495,6 +502,69 @@ fn snippet(src: &str, start: usize, mut end: usize) -> &str {
         end += 1;
     }
     &src[start.min(end)..end]
+}
+
+/// `pragmapack(…)` (whitespace removed) as a pack directive; None for other pragmas.
+fn pack_directive(text: &str) -> Option<PackOp> {
+    let args = text.strip_prefix("pragma")?.strip_prefix("pack")?;
+    let args = args.strip_prefix('(')?.strip_suffix(')')?;
+    let number = |s: &str| s.parse::<u32>().ok().filter(|n| n.is_power_of_two());
+    let mut parts = args.split(',');
+    Some(match parts.next().unwrap_or("") {
+        "" => PackOp::Set(None),
+        "push" => {
+            // `push, n` or `push, identifier, n`: the number, if any, is last.
+            PackOp::Push(parts.next_back().and_then(number))
+        }
+        "pop" => PackOp::Pop,
+        n => PackOp::Set(Some(number(n)?)),
+    })
+}
+
+/// A `# N "file"` line marker (as `cc -E` writes) or `#line N "file"`: from
+/// `physical` + 1 on, source lines are line `logical`, … of `file`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineMark {
+    pub physical: u32,
+    pub logical: u32,
+    pub file: Option<String>,
+}
+
+/// The line markers of `src`, in order (only looked for when an error is reported).
+pub fn line_marks(src: &str) -> Vec<LineMark> {
+    let mut marks = Vec::new();
+    for (i, line) in src.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix("line").unwrap_or(rest).trim_start();
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let Ok(logical) = rest[..digits].parse::<u32>() else {
+            continue;
+        };
+        let after = rest[digits..].trim_start();
+        let file = after
+            .strip_prefix('"')
+            .and_then(|f| f.split('"').next())
+            .map(str::to_string);
+        let file = file.or_else(|| marks.last().and_then(|m: &LineMark| m.file.clone()));
+        marks.push(LineMark {
+            physical: i as u32 + 1,
+            logical,
+            file,
+        });
+    }
+    marks
+}
+
+/// Where physical line `line` of a source with `marks` is: (file, line in that file).
+pub fn map_line(marks: &[LineMark], line: u32) -> Option<(Option<String>, u32)> {
+    let mark = marks.iter().rev().find(|m| m.physical < line)?;
+    Some((
+        mark.file.clone(),
+        mark.logical.saturating_add(line - mark.physical - 1),
+    ))
 }
 
 /// `src` with its line splices (a backslash before a newline) removed, as C's

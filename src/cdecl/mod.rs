@@ -13,7 +13,7 @@ mod lexer;
 mod parser;
 
 use crate::ctype::{CTypeId, Registry};
-use crate::error::Error;
+use crate::error::{Error, ParseMessage};
 
 pub use lexer::PackOp;
 
@@ -39,6 +39,7 @@ pub enum Param {
 /// Parses `src` as a sequence of C declarations and registers them (`ffi.cdef`).
 /// All or nothing: on error the registry is unchanged.
 pub fn cdef(reg: &mut Registry, src: &str, params: &[Param]) -> Result<(), Error> {
+    check_nul(src)?;
     let src = lexer::join_splices(src);
     let txn = reg.begin();
     match parser::Parser::new(reg, &src, params, parser::Mode::Declarations)
@@ -50,7 +51,7 @@ pub fn cdef(reg: &mut Registry, src: &str, params: &[Param]) -> Result<(), Error
         }
         Err(e) => {
             reg.rollback(txn);
-            Err(e)
+            Err(locate(&src, e))
         }
     }
 }
@@ -58,6 +59,7 @@ pub fn cdef(reg: &mut Registry, src: &str, params: &[Param]) -> Result<(), Error
 /// Parses `src` as one abstract type, e.g. `int(*)(int)`, `struct foo *`, `uint8_t[$]`
 /// (`ffi.typeof`). May define a struct (`struct { int x; }`).
 pub fn parse_type(reg: &mut Registry, src: &str, params: &[Param]) -> Result<CTypeId, Error> {
+    check_nul(src)?;
     let src = lexer::join_splices(src);
     let txn = reg.begin();
     match parser::Parser::new(reg, &src, params, parser::Mode::Type).and_then(|mut p| p.type_only())
@@ -70,5 +72,43 @@ pub fn parse_type(reg: &mut Registry, src: &str, params: &[Param]) -> Result<CTy
             reg.rollback(txn);
             Err(e)
         }
+    }
+}
+
+/// A NUL would end the text for C (and for LuaJIT, which drops the rest): refused.
+fn check_nul(src: &str) -> Result<(), Error> {
+    match src.find('\0') {
+        Some(at) => {
+            let line = src[..at].matches('\n').count() as u32 + 1;
+            Err(Error::parse(ParseMessage::EmbeddedNul, line))
+        }
+        None => Ok(()),
+    }
+}
+
+/// A parse error's line, moved to the file and line a `# N "file"` marker (from
+/// `cc -E`) says the text came from.
+fn locate(src: &str, e: Error) -> Error {
+    match e {
+        Error::Parse {
+            message,
+            near,
+            line,
+            file: None,
+        } if src.contains('#') => match lexer::map_line(&lexer::line_marks(src), line) {
+            Some((file, line)) => Error::Parse {
+                message,
+                near,
+                line,
+                file,
+            },
+            None => Error::Parse {
+                message,
+                near,
+                line,
+                file: None,
+            },
+        },
+        e => e,
     }
 }

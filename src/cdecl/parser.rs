@@ -68,12 +68,18 @@ pub(super) struct DeclSpec {
     attrs: Attrs,
     /// The specifier defined an anonymous struct/union (candidate transparent member).
     anonymous_record: bool,
+    /// A `struct`, `union` or `enum` keyword named the type (`struct s;` declares it).
+    tagged: bool,
+    /// The specifier defined an enum's constants (`enum { A, B }`).
+    enum_body: bool,
 }
 
 /// One derivation step of a declarator, applied inside-out to the base type.
 #[derive(Clone, Debug)]
 enum Layer {
     Pointer(Quals),
+    /// `* __ptr32`: a 4-byte pointer.
+    Pointer32(Quals),
     Array(ArrayLen),
     Function(Vec<CTypeId>, bool),
 }
@@ -97,6 +103,11 @@ pub struct Parser<'s, 'r> {
     pub(super) unevaluated: u32,
     mode: Mode,
     pack: PackStack,
+    /// Names of the parameters read so far, one list per open parameter list: an
+    /// array parameter's size may name them (`int a[n]`).
+    param_names: Vec<Vec<String>>,
+    /// Records whose body is being read (a nested body of the same tag is refused).
+    defining: Vec<CTypeId>,
 }
 
 type PResult<T> = Result<T, Error>;
@@ -184,6 +195,21 @@ fn is_keyword(text: &str) -> bool {
             | "__thread"
             | "_Atomic"
     ) || CALLING_CONVENTIONS.contains(&text)
+        || float_n(text).is_some()
+}
+
+/// gcc's `_FloatN`/`_FloatNx` and `__float128` on this target, as the builtin they have
+/// the layout (and conversion refusal) of: (float, double, long double) keyword counts
+/// to add, or `None` for `_Float16` (a 2-byte float of its own).
+fn float_n(text: &str) -> Option<Option<(u32, u32)>> {
+    match text {
+        "_Float16" => Some(None),
+        "_Float32" => Some(Some((1, 0))),
+        "_Float64" | "_Float32x" => Some(Some((0, 1))),
+        // x86-64 and AArch64 both have a 16-byte, 16-aligned long double.
+        "_Float64x" | "_Float128" | "__float128" => Some(Some((0, 2))),
+        _ => None,
+    }
 }
 
 /// Attribute introducers and calling conventions.
@@ -238,6 +264,8 @@ impl<'s, 'r> Parser<'s, 'r> {
             unevaluated: 0,
             mode,
             pack: PackStack::default(),
+            param_names: Vec::new(),
+            defining: Vec::new(),
         })
     }
 
@@ -469,7 +497,10 @@ impl<'s, 'r> Parser<'s, 'r> {
             return self.expect(";");
         }
         let spec = self.decl_spec(SpecAt::Top)?;
-        if self.accept(";") || (single && self.tok().kind == TokKind::Eof) {
+        let ends = self.is_punct(";") || (single && self.tok().kind == TokKind::Eof);
+        if ends && spec.tagged {
+            // `struct s;`, `struct s { … };`, `enum { A };`: the tag is the declaration.
+            self.accept(";");
             return Ok(());
         }
         loop {
@@ -490,31 +521,33 @@ impl<'s, 'r> Parser<'s, 'r> {
             } else {
                 spec.attrs.align
             };
-            if self.accept("=") {
-                if self.reg.get(ty).is_integer() && !spec.storage.is_typedef {
+            let line = self.line();
+            if self.is_punct("=") {
+                // As LuaJIT: only a constant may have an initializer (`int x = 5;`:
+                // `';' expected near '='`).
+                if spec.storage.is_typedef || is_function || !self.is_const_object(ty) {
+                    return Err(self.err_here(ParseMessage::Expected(";".into())));
+                }
+                self.bump();
+                if self.reg.get(ty).is_integer() {
                     let value = self.assignment_expr()?;
                     let value = self.convert_to(value, ty)?;
                     let ty = self.reg.unqualified(ty);
-                    self.define_once(
-                        &name,
-                        Symbol::Constant {
-                            ty,
-                            value: value.bits as i64,
-                        },
-                    );
+                    let value = value.bits as i64;
+                    self.define_checked(&name, Symbol::Constant { ty, value }, line)?;
                 } else {
+                    // A `static const` array or struct: nothing to bind.
                     self.skip_initializer()?;
                 }
             } else if spec.storage.is_typedef {
                 if align != 0 {
                     ty = self.reg.with_alignment(ty, align);
                 }
-                self.define_once(&name, Symbol::Typedef(ty));
+                self.define_checked(&name, Symbol::Typedef(ty), line)?;
             } else if is_function {
-                self.define_once(&name, Symbol::Function { ty, asm_name });
+                self.define_checked(&name, Symbol::Function { ty, asm_name }, line)?;
             } else {
-                let _ = spec.storage.is_extern || spec.storage.is_static;
-                self.define_once(&name, Symbol::Variable { ty, asm_name });
+                self.define_checked(&name, Symbol::Variable { ty, asm_name }, line)?;
             }
             if self.accept(",") {
                 continue;
@@ -526,10 +559,124 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
     }
 
-    /// LuaJIT: redeclaring a function, variable or typedef is ignored (first wins).
-    fn define_once(&mut self, name: &str, symbol: Symbol) {
-        if self.reg.symbol(name).is_none() {
+    /// Binds `name`, or checks a redeclaration against the first declaration, which
+    /// stays: the same kind of symbol with a compatible type (and, for a constant, the
+    /// same value) is fine, as C allows and real headers rely on; anything else is an
+    /// error, where LuaJIT silently kept the first.
+    fn define_checked(&mut self, name: &str, symbol: Symbol, line: u32) -> PResult<()> {
+        let Some(old) = self.reg.symbol(name) else {
             self.reg.define_symbol(name, symbol);
+            return Ok(());
+        };
+        if let (Symbol::Function { ty: a, .. }, Symbol::Function { ty: b, .. }) = (old, &symbol) {
+            // `int f();` then `int f(int);`: the prototype completes the declaration.
+            let unprototyped = |t: CTypeId| {
+                matches!(&self.reg.get(t).kind,
+                    CTypeKind::Function { params, variadic: false, .. } if params.is_empty())
+            };
+            if self.compatible(*a, *b) && unprototyped(*a) && !unprototyped(*b) {
+                self.reg.define_symbol(name, symbol);
+                return Ok(());
+            }
+        }
+        let message = match (old, &symbol) {
+            (Symbol::Typedef(a), Symbol::Typedef(b)) => {
+                (!self.compatible(*a, *b)).then(|| ParseMessage::ConflictingTypes(name.into()))
+            }
+            (Symbol::Function { ty: a, .. }, Symbol::Function { ty: b, .. })
+            | (Symbol::Variable { ty: a, .. }, Symbol::Variable { ty: b, .. }) => {
+                (!self.compatible(*a, *b)).then(|| ParseMessage::ConflictingTypes(name.into()))
+            }
+            (Symbol::Constant { ty: a, value: x }, Symbol::Constant { ty: b, value: y }) => {
+                (a != b || x != y).then(|| ParseMessage::Redefine(name.into()))
+            }
+            _ => Some(ParseMessage::RedeclaredKind(name.into())),
+        };
+        match message {
+            Some(message) => Err(Error::parse(message, line)),
+            None => Ok(()),
+        }
+    }
+
+    /// C's compatible types, as far as redeclarations need: the same type, an array of
+    /// unknown size and a sized one of the same element, a function declared `()`
+    /// and one with parameters of the same return type.
+    fn compatible(&self, a: CTypeId, b: CTypeId) -> bool {
+        if a == b {
+            return true;
+        }
+        let (ta, tb) = (self.reg.get(a), self.reg.get(b));
+        if ta.quals != tb.quals || ta.align_override != tb.align_override {
+            return false;
+        }
+        match (&ta.kind, &tb.kind) {
+            (CTypeKind::Array { elem: x, len: m }, CTypeKind::Array { elem: y, len: n }) => {
+                (m == n || *m == ArrayLen::Unsized || *n == ArrayLen::Unsized)
+                    && self.compatible(*x, *y)
+            }
+            (
+                CTypeKind::Function {
+                    ret: r1,
+                    params: p1,
+                    variadic: v1,
+                },
+                CTypeKind::Function {
+                    ret: r2,
+                    params: p2,
+                    variadic: v2,
+                },
+            ) => {
+                let old_style = |p: &[CTypeId], v: bool| p.is_empty() && !v;
+                self.compatible(*r1, *r2)
+                    && (old_style(p1, *v1)
+                        || old_style(p2, *v2)
+                        || (v1 == v2
+                            && p1.len() == p2.len()
+                            && p1
+                                .iter()
+                                .zip(p2.iter())
+                                .all(|(x, y)| self.compatible(*x, *y))))
+            }
+            (CTypeKind::Pointer { target: x }, CTypeKind::Pointer { target: y }) => {
+                self.compatible(*x, *y)
+            }
+            (CTypeKind::Record(_), CTypeKind::Record(_)) => self.same_anonymous_records(a, b),
+            _ => false,
+        }
+    }
+
+    /// Two anonymous records with the same members in the same places: the same
+    /// declaration read twice (`typedef struct { double x, y; } vec2;` in two cdefs),
+    /// as C's rule for compatible records of separate translation units.
+    fn same_anonymous_records(&self, a: CTypeId, b: CTypeId) -> bool {
+        let (Some(x), Some(y)) = (self.reg.record(a), self.reg.record(b)) else {
+            return false;
+        };
+        x.name.is_none()
+            && y.name.is_none()
+            && x.complete
+            && y.complete
+            && (x.kind, x.size, x.align, x.is_vls) == (y.kind, y.size, y.align, y.is_vls)
+            && x.fields.len() == y.fields.len()
+            && x.fields.iter().zip(&y.fields).all(|(f, g)| {
+                (&f.name, f.offset, f.bit) == (&g.name, g.offset, g.bit)
+                    && self.compatible(f.ty, g.ty)
+            })
+    }
+
+    /// Is `ty` (or, for an array, its element) `const`: an object that may have an
+    /// initializer here.
+    fn is_const_object(&self, ty: CTypeId) -> bool {
+        let mut ty = ty;
+        loop {
+            let t = self.reg.get(ty);
+            if t.quals.is_const {
+                return true;
+            }
+            match t.kind {
+                CTypeKind::Array { elem, .. } => ty = elem,
+                _ => return false,
+            }
         }
     }
 
@@ -578,6 +725,9 @@ impl<'s, 'r> Parser<'s, 'r> {
         let mut quals = Quals::NONE;
         let mut base: Option<CTypeId> = None;
         let mut anonymous_record = false;
+        let mut tagged = false;
+        let mut enum_body = false;
+        let mut storage_classes = 0;
         // Counts of scalar keywords.
         let mut counts = [0u32; SCALAR_KEYWORDS];
         let mut any = false;
@@ -608,7 +758,7 @@ impl<'s, 'r> Parser<'s, 'r> {
             let base_word = matches!(
                 text,
                 "void" | "char" | "int" | "float" | "double" | "_Bool" | "bool"
-            );
+            ) || float_n(text).is_some();
             let modifier = matches!(
                 text,
                 "short" | "long" | "signed" | "__signed" | "__signed__" | "unsigned"
@@ -637,6 +787,13 @@ impl<'s, 'r> Parser<'s, 'r> {
                     if !allowed {
                         return Err(self.err_here(ParseMessage::BadStorageClass));
                     }
+                    if !matches!(text, "_Thread_local" | "__thread") {
+                        // As LuaJIT: `static extern int x;` is no type.
+                        storage_classes += 1;
+                        if storage_classes > 1 {
+                            return Err(self.err_plain(ParseMessage::InvalidCType));
+                        }
+                    }
                     match text {
                         "typedef" => storage.is_typedef = true,
                         "extern" => storage.is_extern = true,
@@ -660,6 +817,20 @@ impl<'s, 'r> Parser<'s, 'r> {
                 "_Bool" | "bool" => counts[K_BOOL] += 1,
                 "_Complex" | "complex" | "__complex" | "__complex__" => counts[K_COMPLEX] += 1,
                 "__int128" => counts[K_INT128] += 1,
+                t if float_n(t).is_some() => match float_n(t).flatten() {
+                    Some((1, _)) => counts[K_FLOAT] += 1,
+                    Some((_, 1)) => counts[K_DOUBLE] += 1,
+                    Some(_) => {
+                        counts[K_DOUBLE] += 1;
+                        counts[K_LONG] += 1;
+                    }
+                    None => {
+                        base = Some(
+                            self.reg
+                                .intern(crate::ctype::CType::plain(CTypeKind::Float { size: 2 })),
+                        )
+                    }
+                },
                 // MSVC's sized integers, as LuaJIT: `unsigned __int64` is `uint64_t`.
                 "__int8" => counts[K_CHAR] += 1,
                 "__int16" => counts[K_SHORT] += 1,
@@ -675,13 +846,19 @@ impl<'s, 'r> Parser<'s, 'r> {
                     if base.is_some() {
                         return Err(self.err_here(ParseMessage::InvalidCType));
                     }
+                    let start = self.pos;
                     let (id, anon) = match text {
                         "struct" => self.record_spec(TagKind::Struct, &mut attrs)?,
                         "union" => self.record_spec(TagKind::Union, &mut attrs)?,
                         _ => (self.enum_spec()?, false),
                     };
+                    enum_body = text == "enum"
+                        && self.toks[start..self.pos]
+                            .iter()
+                            .any(|t| t.kind == TokKind::Punct("{"));
                     base = Some(id);
                     anonymous_record = anon;
+                    tagged = true;
                     any = true;
                     continue;
                 }
@@ -745,10 +922,16 @@ impl<'s, 'r> Parser<'s, 'r> {
         let scalar_count = counts.iter().sum::<u32>();
         let base = match base {
             Some(id) => {
-                if scalar_count > 0 {
+                let half = matches!(self.reg.get(id).kind, CTypeKind::Float { size: 2 });
+                if half && scalar_count == 1 && counts[K_COMPLEX] == 1 {
+                    // `_Float16 _Complex` (gcc's x86 intrinsics headers).
+                    self.reg
+                        .intern(crate::ctype::CType::plain(CTypeKind::Complex { size: 4 }))
+                } else if scalar_count > 0 {
                     return Err(self.err_here(ParseMessage::InvalidCType));
+                } else {
+                    id
                 }
-                id
             }
             None => {
                 if scalar_count == 0 {
@@ -767,6 +950,8 @@ impl<'s, 'r> Parser<'s, 'r> {
             storage,
             attrs,
             anonymous_record,
+            tagged,
+            enum_body,
         })
     }
 
@@ -1041,8 +1226,10 @@ impl<'s, 'r> Parser<'s, 'r> {
         loop {
             if self.accept("*") || self.accept("&") {
                 let mut quals = Quals::NONE;
+                let mut ptr32 = false;
                 loop {
                     match self.ident() {
+                        Some("__ptr32") => ptr32 = true,
                         Some("const" | "__const" | "__const__") => quals.is_const = true,
                         Some("volatile" | "__volatile" | "__volatile__") => {
                             quals.is_volatile = true
@@ -1060,7 +1247,11 @@ impl<'s, 'r> Parser<'s, 'r> {
                     }
                     self.bump();
                 }
-                own.push(Layer::Pointer(quals));
+                own.push(if ptr32 {
+                    Layer::Pointer32(quals)
+                } else {
+                    Layer::Pointer(quals)
+                });
                 continue;
             }
             match self.ident() {
@@ -1192,6 +1383,23 @@ impl<'s, 'r> Parser<'s, 'r> {
         if self.accept("]") {
             return Ok(ArrayLen::Unsized);
         }
+        if self.size_names_parameter() {
+            // C99 `int a[n]` naming an earlier parameter: a variable length, which a
+            // parameter's outermost array drops anyway (it is a pointer).
+            let mut level = 0usize;
+            loop {
+                match self.tok().kind {
+                    TokKind::Eof => return Err(self.err_here(ParseMessage::Expected("]".into()))),
+                    TokKind::Punct("[") => level += 1,
+                    TokKind::Punct("]") if level == 0 => break,
+                    TokKind::Punct("]") => level -= 1,
+                    _ => {}
+                }
+                self.bump();
+            }
+            self.bump();
+            return Ok(ArrayLen::Variable);
+        }
         if self.accept("?") {
             self.expect("]")?;
             return Ok(ArrayLen::Variable);
@@ -1209,7 +1417,38 @@ impl<'s, 'r> Parser<'s, 'r> {
         Ok(ArrayLen::Fixed(v.bits))
     }
 
+    /// Does the array size at the cursor (up to its `]`) name a parameter read before?
+    fn size_names_parameter(&self) -> bool {
+        if self.param_names.iter().all(Vec::is_empty) {
+            return false;
+        }
+        let mut level = 0usize;
+        for t in &self.toks[self.pos..] {
+            match t.kind {
+                TokKind::Punct("[") => level += 1,
+                TokKind::Punct("]") if level == 0 => return false,
+                TokKind::Punct("]") => level -= 1,
+                TokKind::Eof => return false,
+                TokKind::Ident => {
+                    let text = self.text_of(t);
+                    if self.param_names.iter().flatten().any(|n| n == text) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     fn parameter_list(&mut self) -> PResult<(Vec<CTypeId>, bool)> {
+        self.param_names.push(Vec::new());
+        let result = self.parameter_list_inner();
+        self.param_names.pop();
+        result
+    }
+
+    fn parameter_list_inner(&mut self) -> PResult<(Vec<CTypeId>, bool)> {
         self.enter()?;
         let mut params = Vec::new();
         let mut variadic = false;
@@ -1220,7 +1459,12 @@ impl<'s, 'r> Parser<'s, 'r> {
                     break;
                 }
                 let spec = self.decl_spec(SpecAt::Param)?;
-                let decl = self.declarator(DeclaratorKind::Either)?;
+                let mut decl = self.declarator(DeclaratorKind::Either)?;
+                if let Some(last @ Layer::Array(_)) = decl.layers.last_mut() {
+                    // C 6.7.6.3: an array parameter is a pointer, whose target need not
+                    // have a size (`int a[n][m]` points to a variable-length array).
+                    *last = Layer::Pointer(Quals::NONE);
+                }
                 if params.is_empty()
                     && decl.layers.is_empty()
                     && decl.name.is_none()
@@ -1233,6 +1477,9 @@ impl<'s, 'r> Parser<'s, 'r> {
                     return Err(self.err_here(ParseMessage::Expected(")".into())));
                 }
                 let ty = self.build_type(&spec, &decl)?;
+                if let (Some(names), Some(name)) = (self.param_names.last_mut(), decl.name) {
+                    names.push(name);
+                }
                 // C 6.7.6.3: arrays and functions as parameters are pointers; top-level
                 // qualifiers do not change the function type.
                 let ty = match self.reg.get(ty).kind {
@@ -1294,6 +1541,10 @@ impl<'s, 'r> Parser<'s, 'r> {
             ty = match layer {
                 Layer::Pointer(quals) => {
                     let p = self.reg.pointer_to(ty);
+                    self.reg.qualified(p, *quals)
+                }
+                Layer::Pointer32(quals) => {
+                    let p = self.reg.pointer32_to(ty);
                     self.reg.qualified(p, *quals)
                 }
                 Layer::Array(len) => {
@@ -1361,6 +1612,14 @@ impl<'s, 'r> Parser<'s, 'r> {
         let result = if self.is_punct("{") {
             let id = match &tag {
                 Some(TagName::Name(name)) => match self.reg.tag(name) {
+                    Some(id) if self.defining.contains(&id) => {
+                        // `struct r { struct r { } x; }`: LuaJIT's messages.
+                        let message = match self.mode {
+                            Mode::Declarations => ParseMessage::Redefine(name.clone()),
+                            Mode::Type => ParseMessage::UndeclaredTag(name.clone()),
+                        };
+                        return Err(Error::parse(message, tag_line));
+                    }
                     Some(id) => {
                         let complete = self.reg.record(id).is_none_or(|r| r.complete);
                         if self.reg.tag_kind(id) != Some(kind) || complete {
@@ -1387,7 +1646,10 @@ impl<'s, 'r> Parser<'s, 'r> {
             };
             let line = self.line();
             self.bump(); // {
-            let (fields, constants) = self.members()?;
+            self.defining.push(id);
+            let members = self.members(kind);
+            self.defining.pop();
+            let (fields, constants) = members?;
             self.expect("}")?;
             self.trailing_attributes(&mut attrs)?;
             let record_attrs = RecordAttrs {
@@ -1452,7 +1714,7 @@ impl<'s, 'r> Parser<'s, 'r> {
 
     /// A record's members, and its `static const` integer members (name, type, value).
     #[allow(clippy::type_complexity)]
-    fn members(&mut self) -> PResult<(Vec<FieldDecl>, Vec<(String, CTypeId, i64)>)> {
+    fn members(&mut self, kind: TagKind) -> PResult<(Vec<FieldDecl>, Vec<(String, CTypeId, i64)>)> {
         let mut fields: Vec<FieldDecl> = Vec::new();
         let mut constants = Vec::new();
         while !self.is_punct("}") {
@@ -1473,7 +1735,16 @@ impl<'s, 'r> Parser<'s, 'r> {
                 continue;
             }
             let spec = self.decl_spec(SpecAt::Member)?;
+            if self.is_punct(";") && !spec.tagged {
+                // As LuaJIT: `struct s { int; }` declares nothing.
+                return Err(self.err_here(ParseMessage::Expected("<identifier>".into())));
+            }
             if self.accept(";") {
+                if spec.enum_body {
+                    // `enum { K = 1 };` as a member: its constants are also the record's,
+                    // read through the ctype, its instances and `((struct s *)0)->K`.
+                    self.enum_constants_into(spec.base, &mut constants);
+                }
                 if spec.anonymous_record {
                     // A transparent anonymous struct/union member (C11).
                     fields.push(FieldDecl {
@@ -1518,6 +1789,10 @@ impl<'s, 'r> Parser<'s, 'r> {
                     return Err(self.err_here(ParseMessage::Expected(want.into())));
                 }
                 let ty = self.build_type(&spec, &decl)?;
+                if kind == TagKind::Union && self.has_no_size(ty) {
+                    // As LuaJIT: a union has no variable or flexible part.
+                    return Err(self.err_plain(ParseMessage::SizeUnknownOrTooLarge));
+                }
                 let mut bit_width = None;
                 let mut attrs = decl.attrs.clone();
                 if self.accept(":") {
@@ -1577,7 +1852,60 @@ impl<'s, 'r> Parser<'s, 'r> {
                 break;
             }
         }
+        self.check_duplicate_members(&fields)?;
         Ok((fields, constants))
+    }
+
+    /// A `T[]`, `T[?]` or variable-length struct: what only a struct's end may hold.
+    fn has_no_size(&self, ty: CTypeId) -> bool {
+        self.reg.is_variable_length(ty)
+            || matches!(
+                self.reg.get(ty).kind,
+                CTypeKind::Array {
+                    len: ArrayLen::Unsized,
+                    ..
+                }
+            )
+    }
+
+    /// The constants of the enum `id` as (name, type, value) of a record.
+    fn enum_constants_into(&mut self, id: CTypeId, out: &mut Vec<(String, CTypeId, i64)>) {
+        let id = self.reg.unqualified(id);
+        let Some(def) = self.reg.enumeration(id) else {
+            return;
+        };
+        for (name, value) in &def.constants {
+            let ty = match self.reg.symbol(name) {
+                Some(Symbol::Constant { ty, .. }) => *ty,
+                _ => CTypeId::INT,
+            };
+            out.push((name.clone(), ty, *value));
+        }
+    }
+
+    /// gcc's `duplicate member 'a'`, also through transparent anonymous members.
+    fn check_duplicate_members(&self, fields: &[FieldDecl]) -> PResult<()> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<(Option<String>, CTypeId)> = fields
+            .iter()
+            .rev()
+            .map(|f| (f.name.clone(), f.ty))
+            .collect();
+        while let Some((name, ty)) = stack.pop() {
+            match name {
+                Some(name) => {
+                    if !seen.insert(name.clone()) {
+                        return Err(self.err_plain(ParseMessage::DuplicateMember(name)));
+                    }
+                }
+                None => {
+                    if let Some(def) = self.reg.record(ty) {
+                        stack.extend(def.fields.iter().rev().map(|f| (f.name.clone(), f.ty)));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `enum [attrs] [tag] [: type] [{ A, B = expr, … }] [attrs]`.

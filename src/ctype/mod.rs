@@ -204,6 +204,11 @@ pub enum CTypeKind {
     Pointer {
         target: CTypeId,
     },
+    /// `T * __ptr32`: a 4-byte pointer (MSVC's; LuaJIT lays it out). Laid out only:
+    /// its values are not converted.
+    Pointer32 {
+        target: CTypeId,
+    },
     Array {
         elem: CTypeId,
         len: ArrayLen,
@@ -503,6 +508,11 @@ impl Registry {
     }
 
     /// `T[n]`, `T[]` or `T[?]`.
+    /// `target * __ptr32`.
+    pub fn pointer32_to(&mut self, target: CTypeId) -> CTypeId {
+        self.intern(CType::plain(CTypeKind::Pointer32 { target }))
+    }
+
     pub fn array_of(&mut self, elem: CTypeId, len: ArrayLen) -> CTypeId {
         self.intern(CType::plain(CTypeKind::Array { elem, len }))
     }
@@ -895,6 +905,7 @@ impl Registry {
                 | CTypeKind::Float { size }
                 | CTypeKind::Complex { size } => *size as u64,
                 CTypeKind::Pointer { .. } => POINTER_SIZE as u64,
+                CTypeKind::Pointer32 { .. } => 4,
                 CTypeKind::Array { elem, len } => match len {
                     ArrayLen::Fixed(n) => {
                         count = count.checked_mul(*n)?;
@@ -935,6 +946,7 @@ impl Registry {
                 CTypeKind::Int { size, .. } | CTypeKind::Float { size } => Some(*size as u32),
                 CTypeKind::Complex { size } => Some(*size as u32 / 2),
                 CTypeKind::Pointer { .. } => Some(POINTER_SIZE),
+                CTypeKind::Pointer32 { .. } => Some(4),
                 CTypeKind::Array { elem, .. } => {
                     id = *elem;
                     continue;

@@ -42,11 +42,13 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
             out.push_str(name);
         }
         CTypeKind::Float { size } => out.push_str(match size {
+            2 => "_Float16",
             4 => "float",
             8 => "double",
             _ => "long double",
         }),
         CTypeKind::Complex { size } => out.push_str(match size {
+            4 => "complex _Float16",
             8 => "complex float",
             16 => "complex",
             _ => "complex long double",
@@ -67,6 +69,7 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
         }
         // Derived types never reach here.
         CTypeKind::Pointer { .. }
+        | CTypeKind::Pointer32 { .. }
         | CTypeKind::Array { .. }
         | CTypeKind::Vector { .. }
         | CTypeKind::Function { .. } => {}
@@ -117,6 +120,16 @@ fn spell(reg: &Registry, id: CTypeId, start: &str, mut depth: u32) -> String {
                     }
                 }
                 declarator.push_front(b'*');
+                current = *target;
+            }
+            CTypeKind::Pointer32 { target } => {
+                // As LuaJIT: `int *__ptr32`, `int *__ptr32 [2]`.
+                if !declarator.is_empty() {
+                    declarator.push_front(b' ');
+                }
+                for b in b"*__ptr32".iter().rev() {
+                    declarator.push_front(*b);
+                }
                 current = *target;
             }
             CTypeKind::Array { elem, len } => {

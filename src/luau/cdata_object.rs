@@ -554,7 +554,7 @@ unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) -> Resu
     let message = {
         let reg = st.registry.borrow();
         match reg.get(access.ty).kind {
-            CTypeKind::Float { size } if size > 8 => Some(
+            CTypeKind::Float { size } if !matches!(size, 4 | 8) => Some(
                 Error::CannotConvert {
                     from: reg.c_name(access.ty),
                     to: "double".to_string(),
