@@ -71,7 +71,8 @@ embed: staticlib host
 # another Luau release must be refused at luaopen_ffi with a message naming both.
 test-embed: embed
 	@passed=0; failed=0; \
-	if $(DIST)/embed-c examples/embed.luau | tee /dev/stderr | grep -qx 'embed: ok'; then passed=$$((passed+1)); \
+	out=$$($(DIST)/embed-c examples/embed.luau); echo "$$out"; \
+	if echo "$$out" | grep -qx 'embed: ok'; then passed=$$((passed+1)); \
 	else echo "FAIL embed-c"; failed=$$((failed+1)); fi; \
 	out=$$($(DIST)/embed-c-wrong-luau examples/embed.luau 2>&1); echo "$$out"; \
 	if echo "$$out" | grep -q "this host's Luau is Luau 0.739 .* built for Luau 0.740"; then passed=$$((passed+1)); \
