@@ -31,7 +31,7 @@ mod hash;
 pub mod layout;
 mod spelling;
 
-use hash::FxHashMap;
+pub use hash::FxHashMap;
 
 pub use layout::{LayoutRules, PackStack};
 

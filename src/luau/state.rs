@@ -10,12 +10,10 @@ use super::stack::State;
 use crate::cdata::finalizer::Finalizers;
 use crate::cdata::hot::HotCache;
 use crate::cdata::index::FieldCache;
-use crate::ctype::{CTypeId, Registry};
+use crate::ctype::{CTypeId, FxHashMap, Registry};
 use mlua::ffi as lua;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// How many states loaded the module, and the first one's data: while only one state
@@ -23,44 +21,9 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 static STATES_LOADED: AtomicUsize = AtomicUsize::new(0);
 static ONLY_STATE: AtomicPtr<ModuleState> = AtomicPtr::new(std::ptr::null_mut());
 
-/// C type strings (`ffi.cast("int *", p)` on every call of a hot function) to their ids.
-pub type TypeTextCache = HashMap<Box<[u8]>, CTypeId, BuildHasherDefault<TypeTextHasher>>;
-
-/// rustc's FxHash: a multiply-and-rotate over 8-byte words, a few instructions for the
-/// short strings of C type names where SipHash costs about a hundred. Its keys are
-/// type names a script wrote; a collision costs one more comparison, nothing else.
-#[derive(Default)]
-pub struct TypeTextHasher(u64);
-
-impl TypeTextHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for TypeTextHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            self.add(u64::from_le_bytes(word.try_into().expect("8 bytes")));
-        }
-        let mut last = [0u8; 8];
-        let rest = words.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// C type strings (`ffi.cast("int *", p)` on every call of a hot function) to their ids,
+/// hashed with the registry's FxHash (short keys a script wrote).
+pub type TypeTextCache = FxHashMap<Box<[u8]>, CTypeId>;
 
 pub struct ModuleState {
     /// Every C type and declaration seen by `ffi.cdef` and friends.
