@@ -518,12 +518,22 @@ fn lookup_type(reg: &mut Registry, decls: &str, ty: &str) -> CTypeId {
     cdecl::parse_type(reg, ty, &[]).unwrap_or_else(|e| panic!("parse_type {ty:?}: {e}"))
 }
 
+/// `__float128` is gcc's on x86 only (AArch64 has `_Float128` alone); the parser
+/// accepts it only there.
+fn target_has(ty: &str) -> bool {
+    ty != "__float128" || cfg!(any(target_arch = "x86_64", target_arch = "x86"))
+}
+
 #[test]
 fn types_spell_and_lay_out_as_cc() {
     let mut reg = Registry::new();
     let mut c = String::from(C_PRELUDE);
     let mut ids = Vec::new();
     for (i, (decls, ty, spelling)) in TYPES.iter().enumerate() {
+        if !target_has(ty) {
+            ids.push(CTypeId::VOID); // a placeholder: never compared
+            continue;
+        }
         let id = lookup_type(&mut reg, decls, ty);
         if !spelling.is_empty() {
             assert_eq!(reg.c_name(id), on_target(spelling), "spelling of {ty:?}");
@@ -535,6 +545,9 @@ fn types_spell_and_lay_out_as_cc() {
     }
     c.push_str("int main(void) {\n");
     for (i, (_, ty, _)) in TYPES.iter().enumerate() {
+        if !target_has(ty) {
+            continue;
+        }
         let c_ty = ty.replace("int (*)()", "int (*)(void)");
         writeln!(
             c,

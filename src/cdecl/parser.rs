@@ -207,7 +207,11 @@ fn float_n(text: &str) -> Option<Option<(u32, u32)>> {
         "_Float32" => Some(Some((1, 0))),
         "_Float64" | "_Float32x" => Some(Some((0, 1))),
         // x86-64 and AArch64 both have a 16-byte, 16-aligned long double.
-        "_Float64x" | "_Float128" | "__float128" => Some(Some((0, 2))),
+        "_Float64x" | "_Float128" => Some(Some((0, 2))),
+        // gcc has `__float128` on x86 only.
+        "__float128" if cfg!(any(target_arch = "x86_64", target_arch = "x86")) => {
+            Some(Some((0, 2)))
+        }
         _ => None,
     }
 }
