@@ -1025,6 +1025,37 @@ impl Registry {
         spelling::c_name(self, id)
     }
 
+    /// The C spelling of `id` for messages: as [`Registry::c_name`], but an anonymous
+    /// struct, union or enum that a typedef names is spelled by the typedef (`vec2`
+    /// where `tostring` and LuaJIT say `struct 19`).
+    pub fn message_name(&self, id: CTypeId) -> String {
+        spelling::message_name(self, id)
+    }
+
+    /// [`Registry::c_name_pointer`] for messages, as [`Registry::message_name`].
+    pub fn message_name_pointer(&self, id: CTypeId) -> String {
+        spelling::message_name_pointer(self, id)
+    }
+
+    /// The typedef naming the unqualified type `id` itself (not a pointer to it, not a
+    /// qualified copy): the shortest, then the first in byte order when several do. For
+    /// messages only: it looks through every symbol.
+    pub fn typedef_name_of(&self, id: CTypeId) -> Option<&str> {
+        let kind = &self.get(id).kind;
+        self.symbols
+            .iter()
+            .filter_map(|(name, symbol)| match symbol {
+                Symbol::Typedef(t)
+                    if (*t == id || self.get(*t).kind == *kind)
+                        && self.get(*t).quals.is_empty() =>
+                {
+                    Some(name.as_str())
+                }
+                _ => None,
+            })
+            .min_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
+    }
+
     /// The C spelling of a reference to `id` (`struct s &`, `int (&)[2]`).
     pub fn c_name_ref(&self, id: CTypeId) -> String {
         spelling::c_name_ref(self, id)
