@@ -115,7 +115,8 @@ test-spec: build fixture
 test-gc: build fixture
 	$(RUN_ENV) $(HOST) spec/_runner.luau --gc-stress $(SPECS)
 
-# The examples run and print what they promise (each asserts its own results); the Rust
+# The examples run and print what they promise (each asserts its own results), and a
+# require that finds no module says what LUAU_CPATH holds; the Rust
 # test tests/types.rs type-checks them. The real-library ones need zlib1g-dev,
 # libsqlite3-dev and libssl-dev (.ci/run installs them).
 REAL_EXAMPLES = hello libc zlib sqlite sha256
@@ -124,6 +125,9 @@ test-examples: $(EXAMPLES_DEPS)
 	@passed=0; failed=0; \
 	if $(RUN_ENV) $(HOST) examples/quickstart.luau | grep -qx 'int\*1337'; then passed=$$((passed+1)); \
 	else echo "FAIL examples/quickstart.luau"; failed=$$((failed+1)); fi; \
+	if LUAU_CPATH='/nonexistent/?.so' $(HOST) examples/quickstart.luau 2>&1 \
+		| grep -q "LUAU_CPATH is '/nonexistent/?.so'"; then passed=$$((passed+1)); \
+	else echo "FAIL require of a missing module names LUAU_CPATH"; failed=$$((failed+1)); fi; \
 	for e in $(REAL_EXAMPLES); do echo "examples/$$e.luau"; \
 		if $(RUN_ENV) $(HOST) examples/$$e.luau; then passed=$$((passed+1)); \
 		else echo "FAIL examples/$$e.luau"; failed=$$((failed+1)); fi; done; \

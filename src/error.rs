@@ -4,6 +4,7 @@
 //! ` near '<token>'` when a token is to blame, then ` at line N` when N > 1
 //! (`';' expected near 'y' at line 3`).
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// What went wrong while parsing or registering C declarations.
@@ -61,13 +62,70 @@ pub enum ParseMessage {
 pub const CALLBACK_OUTSIDE_CALL: &str = "callback called outside an FFI call: from a signal \
      handler, the collector or after the state closed";
 
+/// The argument count a C function takes, in [`Error::WrongArgumentCount`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arity {
+    /// `expected <n>`
+    Exactly(usize),
+    /// `expected at least <n>` (a variadic function)
+    AtLeast(usize),
+    /// `expected at most <n>` (a variadic call past the extra arguments the FFI passes)
+    AtMost(usize),
+}
+
+impl fmt::Display for Arity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arity::Exactly(n) => write!(f, "{n}"),
+            Arity::AtLeast(n) => write!(f, "at least {n}"),
+            Arity::AtMost(n) => write!(f, "at most {n}"),
+        }
+    }
+}
+
+/// A Luau build as [`Error::IncompatibleLuau`] names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LuauBuild {
+    /// `Luau 0.<release> with LUAI_MAXCSTACK=<n>, LUA_VECTOR_SIZE=<n>`
+    Stamp {
+        release: u32,
+        maxcstack: i32,
+        vector_size: i32,
+    },
+    /// A host without a stamp whose `LUA_REGISTRYINDEX` differs from the module's.
+    OtherRegistryIndex,
+}
+
+impl fmt::Display for LuauBuild {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LuauBuild::Stamp {
+                release,
+                maxcstack,
+                vector_size,
+            } => write!(
+                f,
+                "Luau 0.{release} with LUAI_MAXCSTACK={maxcstack}, LUA_VECTOR_SIZE={vector_size}"
+            ),
+            LuauBuild::OtherRegistryIndex => f.write_str("a Luau whose LUA_REGISTRYINDEX differs"),
+        }
+    }
+}
+
+/// The message kept when a callback is entered from another OS thread.
+pub const FOREIGN_THREAD_MESSAGE: &str =
+    "callback called from another OS thread; it returned zero without running";
+
 /// Every user-facing error of the FFI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
     /// The system refused the memory for a new cdata (Luau's own wording).
     NotEnoughMemory,
     /// `luaopen_ffi` in a host whose Luau differs from the one the module was built for.
-    IncompatibleLuau { found: String, expected: String },
+    IncompatibleLuau {
+        found: LuauBuild,
+        expected: LuauBuild,
+    },
     /// A cdata over Luau's largest userdata (Luau's own wording).
     BlockTooBig,
     /// A C declaration could not be parsed or registered.
@@ -96,8 +154,13 @@ pub enum Error {
     CannotIndexWith { ty: String, key: String },
     /// `'<ty>' is not callable`
     NotCallable { ty: String },
-    /// `wrong number of arguments for function call`
-    WrongArgumentCount,
+    /// `wrong number of arguments for '<function>' (expected <n>, got <m>)` (LuaJIT says
+    /// `wrong number of arguments for function call`)
+    WrongArgumentCount {
+        function: String,
+        expected: Arity,
+        got: usize,
+    },
     /// `attempt to perform arithmetic on '<a>' and '<b>'`
     BadArithmetic { left: String, right: String },
     /// `attempt to compare '<a>' with '<b>'`
@@ -120,12 +183,63 @@ pub enum Error {
     BadCallback,
     /// `too many callbacks`
     TooManyCallbacks,
-    /// `bad argument #<n> to '<func>' (<inner>)`
+    /// `bad argument #<n> to '<func>' (<inner>)`, or `bad argument #<n> (<inner>)` before
+    /// the function is known (a conversion of a C call's argument)
     BadArgument {
         index: u32,
-        function: String,
+        function: Option<String>,
         inner: Box<Error>,
     },
+    /// `<what> expected, got <got>` (an argument of the wrong Luau type)
+    Expected {
+        what: &'static str,
+        got: Cow<'static, str>,
+    },
+    /// `NYI: C finalizer of type '<ty>': one pointer or integer parameter expected`
+    CFinalizerType { ty: String },
+    /// `integer expected, got <n>` (a `$` parameter that is not an integer)
+    IntegerExpected { got: String },
+    /// `value expected` (a missing argument)
+    ValueExpected,
+    /// `negative length` (`ffi.copy`, `ffi.fill`)
+    NegativeLength,
+    /// `NULL function` (`ffi.gc` with a NULL function pointer)
+    NullFunction,
+    /// `NULL pointer where '<ty>' is required`
+    NullPointerFor { ty: String },
+    /// `attempt to call a NULL function pointer of type '<ty>'` (LuaJIT crashes instead)
+    NullCall { ty: String },
+    /// `stack overflow in table initializer`
+    InitializerStackOverflow,
+    /// `callback: Luau stack overflow`
+    CallbackStackOverflow,
+    /// `ffi: no free userdata tag in this Luau state`
+    NoFreeUserdataTag,
+    /// `invalid UTF-8 in C declarations` (`ffi.cdef`)
+    InvalidUtf8Declarations,
+    /// `bad self` (a method call on a value that is not a cdata)
+    BadSelf,
+    /// `ffi: type registry busy` (a re-entrant use of the registry: a bug, not a misuse)
+    RegistryBusy,
+    /// `ffi: cif cache busy` (as `RegistryBusy`, for the call-interface cache)
+    CifCacheBusy,
+    /// `invalid UTF-8 in C type`
+    InvalidUtf8Type,
+    /// `internal error in luau-ffi: <what>` (a panic caught before it reached C)
+    Internal(String),
+    /// `internal error in luau-ffi: callback handler panicked: <what>`
+    HandlerPanicked(String),
+    /// A message already made, passed on as it is: an error a callback's Luau code raised,
+    /// or one the callback table kept as text.
+    Luau(String),
+    /// `bad callback: <inner>` (the callback's signature cannot be prepared)
+    BadCallbackBecause(Box<Error>),
+    /// A function type that cannot be called.
+    Call(CallError),
+    /// A callback operation that failed.
+    Callback(CallbackError),
+    /// A library that cannot be loaded, or a symbol not in it.
+    Library(LibraryError),
     /// `NYI: <what>` (LuaJIT's wording for a known unimplemented case)
     NotYetImplemented(String),
     /// `attempt to dereference a NULL pointer of type '<ty>'` (LuaJIT crashes instead)
@@ -259,7 +373,14 @@ impl fmt::Display for Error {
                 write!(f, "'{ty}' cannot be indexed with '{key}'")
             }
             Error::NotCallable { ty } => write!(f, "'{ty}' is not callable"),
-            Error::WrongArgumentCount => f.write_str("wrong number of arguments for function call"),
+            Error::WrongArgumentCount {
+                function,
+                expected,
+                got,
+            } => write!(
+                f,
+                "wrong number of arguments for '{function}' (expected {expected}, got {got})"
+            ),
             Error::BadArithmetic { left, right } => {
                 write!(f, "attempt to perform arithmetic on '{left}' and '{right}'")
             }
@@ -281,9 +402,45 @@ impl fmt::Display for Error {
             Error::TooManyCallbacks => f.write_str("too many callbacks"),
             Error::BadArgument {
                 index,
-                function,
+                function: Some(function),
                 inner,
             } => write!(f, "bad argument #{index} to '{function}' ({inner})"),
+            Error::BadArgument {
+                index,
+                function: None,
+                inner,
+            } => write!(f, "bad argument #{index} ({inner})"),
+            Error::Expected { what, got } => write!(f, "{what} expected, got {got}"),
+            Error::IntegerExpected { got } => write!(f, "integer expected, got {got}"),
+            Error::CFinalizerType { ty } => write!(
+                f,
+                "NYI: C finalizer of type '{ty}': one pointer or integer parameter expected"
+            ),
+            Error::ValueExpected => f.write_str("value expected"),
+            Error::NegativeLength => f.write_str("negative length"),
+            Error::NullFunction => f.write_str("NULL function"),
+            Error::NullPointerFor { ty } => write!(f, "NULL pointer where '{ty}' is required"),
+            Error::NullCall { ty } => {
+                write!(f, "attempt to call a NULL function pointer of type '{ty}'")
+            }
+            Error::InitializerStackOverflow => f.write_str("stack overflow in table initializer"),
+            Error::CallbackStackOverflow => f.write_str("callback: Luau stack overflow"),
+            Error::RegistryBusy => f.write_str("ffi: type registry busy"),
+            Error::CifCacheBusy => f.write_str("ffi: cif cache busy"),
+            Error::InvalidUtf8Type => f.write_str("invalid UTF-8 in C type"),
+            Error::NoFreeUserdataTag => f.write_str("ffi: no free userdata tag in this Luau state"),
+            Error::InvalidUtf8Declarations => f.write_str("invalid UTF-8 in C declarations"),
+            Error::BadSelf => f.write_str("bad self"),
+            Error::Internal(what) => write!(f, "internal error in luau-ffi: {what}"),
+            Error::HandlerPanicked(what) => write!(
+                f,
+                "internal error in luau-ffi: callback handler panicked: {what}"
+            ),
+            Error::Luau(text) => f.write_str(text),
+            Error::BadCallbackBecause(inner) => write!(f, "bad callback: {inner}"),
+            Error::Call(e) => e.fmt(f),
+            Error::Callback(e) => e.fmt(f),
+            Error::Library(e) => e.fmt(f),
             Error::NotYetImplemented(what) => write!(f, "NYI: {what}"),
             Error::NullDereference { ty } => {
                 write!(f, "attempt to dereference a NULL pointer of type '{ty}'")
@@ -310,3 +467,165 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// The message, as raised in Luau: an error from Luau code is passed on as it was.
+    pub fn into_message(self) -> String {
+        match self {
+            Error::Luau(text) => text,
+            other => other.to_string(),
+        }
+    }
+
+    /// `bad argument #<index> to '<function>' (<inner>)`.
+    pub fn bad_argument(index: i32, function: &str, inner: Error) -> Error {
+        Error::BadArgument {
+            index: index as u32,
+            function: Some(function.to_string()),
+            inner: Box::new(inner),
+        }
+    }
+
+    /// This error with the function named, when it is a [`Error::BadArgument`] made
+    /// before the function was known; any other error as it is.
+    pub fn in_function(self, name: impl FnOnce() -> String) -> Error {
+        match self {
+            Error::BadArgument {
+                index,
+                function: None,
+                inner,
+            } => Error::BadArgument {
+                index,
+                function: Some(name()),
+                inner,
+            },
+            other => other,
+        }
+    }
+}
+
+impl From<CallError> for Error {
+    fn from(e: CallError) -> Error {
+        Error::Call(e)
+    }
+}
+
+impl From<CallbackError> for Error {
+    fn from(e: CallbackError) -> Error {
+        Error::Callback(e)
+    }
+}
+
+impl From<LibraryError> for Error {
+    fn from(e: LibraryError) -> Error {
+        Error::Library(e)
+    }
+}
+
+/// Why a function type cannot be prepared for calling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallError {
+    /// The type is not a function type.
+    NotAFunction { ty: String },
+    /// A parameter or result type has no size (`struct s` only declared, `void` param).
+    IncompleteType { ty: String },
+    /// A type libffi (or this module) cannot pass by value on this target.
+    NotSupported { ty: String, reason: &'static str },
+    /// `ffi_prep_cif` refused the signature.
+    PrepareFailed { ty: String, status: u32 },
+    /// Callbacks cannot be variadic (as LuaJIT).
+    VariadicCallback { ty: String },
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::NotAFunction { ty } => write!(f, "'{ty}' is not callable"),
+            CallError::IncompleteType { ty } => {
+                write!(f, "size of C type is unknown or too large ('{ty}')")
+            }
+            CallError::NotSupported { ty, reason } => {
+                write!(f, "NYI: cannot pass '{ty}' by value: {reason}")
+            }
+            CallError::PrepareFailed { ty, status } => {
+                write!(
+                    f,
+                    "cannot prepare a call of '{ty}' (libffi status {status})"
+                )
+            }
+            CallError::VariadicCallback { ty } => {
+                write!(f, "bad callback: '{ty}' is variadic")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// Why a callback operation failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallbackError {
+    /// The callback was freed (or never existed in this table).
+    Freed,
+    /// LuaJIT refuses variadic callbacks, and so do we.
+    Variadic,
+    /// libffi could not allocate executable closure memory.
+    OutOfClosureMemory,
+    /// `ffi_prep_closure_loc` refused the signature.
+    PrepareFailed(u32),
+}
+
+impl fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallbackError::Freed => f.write_str("bad callback: it has been freed"),
+            CallbackError::Variadic => f.write_str("bad callback: variadic functions"),
+            CallbackError::OutOfClosureMemory => {
+                f.write_str("bad callback: cannot allocate closure memory")
+            }
+            CallbackError::PrepareFailed(status) => {
+                write!(f, "bad callback: libffi status {status}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CallbackError {}
+
+/// Why a library could not be loaded or a symbol resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LibraryError {
+    /// The loader refused the library; `message` is the loader's own (`dlerror`), which
+    /// names the file, as LuaJIT reports it.
+    LoadFailed { library: String, message: String },
+    /// The symbol is not defined by the library: the loader's message when it gave one
+    /// (`/path/libx.so: undefined symbol: x`, as LuaJIT reports it), else
+    /// `undefined symbol: x`.
+    UndefinedSymbol {
+        symbol: String,
+        message: Option<String>,
+    },
+}
+
+impl fmt::Display for LibraryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LibraryError::LoadFailed { library, message } => {
+                if message.contains(library.as_str()) {
+                    f.write_str(message)
+                } else {
+                    write!(f, "{library}: {message}")
+                }
+            }
+            LibraryError::UndefinedSymbol {
+                message: Some(message),
+                symbol,
+            } if message.contains(symbol.as_str()) => f.write_str(message),
+            LibraryError::UndefinedSymbol { symbol, .. } => {
+                write!(f, "undefined symbol: {symbol}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LibraryError {}

@@ -1,7 +1,7 @@
 //! How each C parameter and result travels through a call: its [`ValueClass`], read from
 //! the type registry. No libffi and no unsafe here.
 
-use std::fmt;
+pub use crate::error::CallError;
 
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 
@@ -109,46 +109,6 @@ impl ValueClass {
         }
     }
 }
-
-/// Why a function type cannot be prepared for calling.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallError {
-    /// The type is not a function type.
-    NotAFunction { ty: String },
-    /// A parameter or result type has no size (`struct s` only declared, `void` param).
-    IncompleteType { ty: String },
-    /// A type libffi (or this module) cannot pass by value on this target.
-    NotSupported { ty: String, reason: &'static str },
-    /// `ffi_prep_cif` refused the signature.
-    PrepareFailed { ty: String, status: u32 },
-    /// Callbacks cannot be variadic (as LuaJIT).
-    VariadicCallback { ty: String },
-}
-
-impl fmt::Display for CallError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallError::NotAFunction { ty } => write!(f, "'{ty}' is not callable"),
-            CallError::IncompleteType { ty } => {
-                write!(f, "size of C type is unknown or too large ('{ty}')")
-            }
-            CallError::NotSupported { ty, reason } => {
-                write!(f, "NYI: cannot pass '{ty}' by value: {reason}")
-            }
-            CallError::PrepareFailed { ty, status } => {
-                write!(
-                    f,
-                    "cannot prepare a call of '{ty}' (libffi status {status})"
-                )
-            }
-            CallError::VariadicCallback { ty } => {
-                write!(f, "bad callback: '{ty}' is variadic")
-            }
-        }
-    }
-}
-
-impl std::error::Error for CallError {}
 
 /// The class of a parameter of type `id` (arrays and functions decay to pointers, as in
 /// a C prototype).

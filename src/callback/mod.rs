@@ -26,10 +26,10 @@
 //! if let Some(message) = table.take_pending_error() { /* raise after the outermost call */ }
 //! ```
 
+pub use crate::error::CallbackError;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
-use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -61,39 +61,7 @@ pub struct Callback {
     pub code: *const c_void,
 }
 
-/// Why a callback operation failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallbackError {
-    /// The callback was freed (or never existed in this table).
-    Freed,
-    /// LuaJIT refuses variadic callbacks, and so do we.
-    Variadic,
-    /// libffi could not allocate executable closure memory.
-    OutOfClosureMemory,
-    /// `ffi_prep_closure_loc` refused the signature.
-    PrepareFailed(u32),
-}
-
-impl fmt::Display for CallbackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CallbackError::Freed => f.write_str("bad callback: it has been freed"),
-            CallbackError::Variadic => f.write_str("bad callback: variadic functions"),
-            CallbackError::OutOfClosureMemory => {
-                f.write_str("bad callback: cannot allocate closure memory")
-            }
-            CallbackError::PrepareFailed(status) => {
-                write!(f, "bad callback: libffi status {status}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for CallbackError {}
-
-/// The message kept when a callback is entered from another OS thread.
-pub const FOREIGN_THREAD_MESSAGE: &str =
-    "callback called from another OS thread; it returned zero without running";
+pub use crate::error::FOREIGN_THREAD_MESSAGE;
 
 /// Every callback of one Luau state; created on, and owned by, the state's thread.
 pub struct CallbackTable {
@@ -512,7 +480,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
-    format!("internal error in luau-ffi: callback handler panicked: {what}")
+    crate::error::Error::HandlerPanicked(what).to_string()
 }
 
 /// libffi's closure entry: checks the thread and the callback's liveness, runs the

@@ -71,7 +71,7 @@ fn name(reg: &Registry, op: Operand) -> String {
         Operand::Number(_) => "number".into(),
         // A function cdata takes part as the pointer to it; LuaJIT names it so.
         Operand::Cdata(h) if matches!(reg.get(h.ty).kind, CTypeKind::Function { .. }) => {
-            reg.c_name_pointer(h.ty)
+            reg.message_name_pointer(h.ty)
         }
         Operand::Cdata(h) => super::convert::conversion_name(reg, h.ty),
         Operand::Other(n) => n.into(),
@@ -79,12 +79,12 @@ fn name(reg: &Registry, op: Operand) -> String {
     }
 }
 
-fn bad_arith(reg: &Registry, a: Operand, b: Operand) -> String {
+#[cold]
+fn bad_arith(reg: &Registry, a: Operand, b: Operand) -> Error {
     Error::BadArithmetic {
         left: name(reg, a),
         right: name(reg, b),
     }
-    .to_string()
 }
 
 /// A pointer-like operand: (pointee type, address, the pointer type to produce).
@@ -124,7 +124,7 @@ fn as_integer(reg: &Registry, op: Operand) -> Option<Scalar> {
 /// The value of the enum constant `name` when `other` is an enum cdata: `Some(Ok)`
 /// for a constant, `Some(Err)` with LuaJIT's message for any other string, `None`
 /// when `other` is not an enum (the string is then an ordinary bad operand).
-pub fn enum_constant(reg: &Registry, other: Operand, name: &[u8]) -> Option<Result<i64, String>> {
+pub fn enum_constant(reg: &Registry, other: Operand, name: &[u8]) -> Option<Result<i64, Error>> {
     let Operand::Cdata(h) = other else {
         return None;
     };
@@ -134,9 +134,8 @@ pub fn enum_constant(reg: &Registry, other: Operand, name: &[u8]) -> Option<Resu
             Some((_, value)) => Ok(*value),
             None => Err(Error::CannotConvert {
                 from: "string".into(),
-                to: reg.c_name(h.ty),
-            }
-            .to_string()),
+                to: reg.message_name(h.ty),
+            }),
         },
     )
 }
@@ -152,7 +151,7 @@ pub fn arith(
     op: ArithOp,
     a: Operand,
     b: Operand,
-) -> Result<ArithResult, String> {
+) -> Result<ArithResult, Error> {
     let b = if op == ArithOp::Unm { a } else { b };
     let pa = as_pointer(reg, a);
     let pb = if op == ArithOp::Unm {
@@ -189,7 +188,7 @@ fn pointer_arith(
     b: Operand,
     pa: Option<(CTypeId, usize, CTypeId)>,
     pb: Option<(CTypeId, usize, CTypeId)>,
-) -> Result<ArithResult, String> {
+) -> Result<ArithResult, Error> {
     let elem_size = |target: CTypeId| reg.size_of(target).filter(|&s| s > 0);
     match (op, pa, pb) {
         (ArithOp::Sub, Some((ta, xa, _)), Some((tb, xb, _))) => {
@@ -299,7 +298,7 @@ pub fn is_builtin_comparison(reg: &mut Registry, a: &Header, b: &Header) -> bool
 /// Compares two cdata. Pointers compare addresses (ordering needs compatible targets);
 /// number-like cdata compare as 64-bit integers (unsigned when either is `uint64_t`);
 /// any other pair is equal only when it is the same object.
-pub fn compare(reg: &mut Registry, op: CompareOp, a: &Header, b: &Header) -> Result<bool, String> {
+pub fn compare(reg: &mut Registry, op: CompareOp, a: &Header, b: &Header) -> Result<bool, Error> {
     let (oa, ob) = (Operand::Cdata(a), Operand::Cdata(b));
     if let (Some((ta, xa, _)), Some((tb, xb, _))) =
         (as_compared_pointer(reg, oa), as_compared_pointer(reg, ob))
@@ -324,12 +323,12 @@ pub fn compare(reg: &mut Registry, op: CompareOp, a: &Header, b: &Header) -> Res
     }
 }
 
-fn bad_compare(reg: &Registry, a: &Header, b: &Header) -> String {
+#[cold]
+fn bad_compare(reg: &Registry, a: &Header, b: &Header) -> Error {
     Error::BadComparison {
         left: name(reg, Operand::Cdata(a)),
         right: name(reg, Operand::Cdata(b)),
     }
-    .to_string()
 }
 
 fn ordered(op: CompareOp, ordering: std::cmp::Ordering) -> bool {

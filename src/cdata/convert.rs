@@ -26,11 +26,16 @@ pub enum Context {
 }
 
 impl Context {
-    /// Wraps a conversion message for this context.
-    pub fn describe(self, message: String) -> String {
+    /// Wraps a conversion error for this context: an argument's names its number (the
+    /// caller names the function, [`Error::in_function`]).
+    pub fn describe(self, error: Error) -> Error {
         match self {
-            Context::Arg(n) => format!("bad argument #{n} ({message})"),
-            _ => message,
+            Context::Arg(n) => Error::BadArgument {
+                index: n,
+                function: None,
+                inner: Box::new(error),
+            },
+            _ => error,
         }
     }
 }
@@ -355,14 +360,12 @@ pub unsafe fn lua_type_name(l: *mut lua_State, tag: c_int, reg: &Registry, idx: 
     }
 }
 
-fn cannot_convert(from: impl Into<String>, reg: &Registry, to: CTypeId, ctx: Context) -> String {
-    ctx.describe(
-        Error::CannotConvert {
-            from: from.into(),
-            to: reg.c_name(to),
-        }
-        .to_string(),
-    )
+#[cold]
+fn cannot_convert(from: impl Into<String>, reg: &Registry, to: CTypeId, ctx: Context) -> Error {
+    ctx.describe(Error::CannotConvert {
+        from: from.into(),
+        to: reg.message_name(to),
+    })
 }
 
 /// A type's name in a failed C-to-C conversion or arithmetic: an enum is named by its
@@ -370,8 +373,8 @@ fn cannot_convert(from: impl Into<String>, reg: &Registry, to: CTypeId, ctx: Con
 /// (`cannot convert 'unsigned int' to 'void *'` for an enum cdata).
 pub fn conversion_name(reg: &Registry, ty: CTypeId) -> String {
     match reg.enumeration(ty) {
-        Some(def) => reg.c_name(def.underlying),
-        None => reg.c_name(ty),
+        Some(def) => reg.message_name(def.underlying),
+        None => reg.message_name(ty),
     }
 }
 
@@ -403,7 +406,7 @@ pub unsafe fn c_from_lua(
     size: u64,
     idx: c_int,
     ctx: Context,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let sh = shape(reg, ty);
     // SAFETY: caller contract; every call inspects the stack or writes `dst` within
     // the type's size.
@@ -631,13 +634,10 @@ pub unsafe fn c_from_lua(
             }
             // nil goes on as a NULL `void *` to the C-to-C conversion, which names an
             // enum by its integer type (LuaJIT `lj_cconv_ct_ct`).
-            lua::LUA_TNIL | lua::LUA_TNONE => Err(ctx.describe(
-                Error::CannotConvert {
-                    from: "nil".into(),
-                    to: conversion_name(reg, ty),
-                }
-                .to_string(),
-            )),
+            lua::LUA_TNIL | lua::LUA_TNONE => Err(ctx.describe(Error::CannotConvert {
+                from: "nil".into(),
+                to: conversion_name(reg, ty),
+            })),
             _ => Err(cannot_convert(
                 lua_type_name(l, tag, reg, idx),
                 reg,
@@ -665,7 +665,7 @@ unsafe fn vector_splat(
     ty: CTypeId,
     dst: *mut u8,
     idx: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let Shape::Array { elem, len: Some(n) } = shape(reg, ty) else {
         return Err(cannot_convert("number", reg, ty, Context::Init));
     };
@@ -715,7 +715,7 @@ unsafe fn complex_from_table(
     part: u8,
     dst: *mut u8,
     idx: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let part_ty = if part == 4 {
         CTypeId::FLOAT
     } else {
@@ -724,7 +724,7 @@ unsafe fn complex_from_table(
     // SAFETY: caller contract; each rawgeti push is popped before the next.
     unsafe {
         if lua::lua_checkstack(l, 2) == 0 {
-            return Err("stack overflow in table initializer".to_string());
+            return Err(Error::InitializerStackOverflow);
         }
         let t = lua::lua_absindex(l, idx);
         let mut parts = [0.0f64; 2];
@@ -740,7 +740,9 @@ unsafe fn complex_from_table(
             }
             if n == 2 {
                 lua::lua_settop(l, -2);
-                return Err(Error::TooManyInitializers { ty: reg.c_name(ty) }.to_string());
+                return Err(Error::TooManyInitializers {
+                    ty: reg.message_name(ty),
+                });
             }
             let mut scratch = [0u8; 8];
             let r = c_from_lua(
@@ -808,13 +810,11 @@ pub unsafe fn int_arg(
     reg: &Registry,
     idx: c_int,
     function: &str,
-) -> Result<i32, String> {
+) -> Result<i32, Error> {
     // SAFETY: caller contract; the conversion writes a local `int`.
     unsafe {
         if lua::lua_type(l, idx) == lua::LUA_TNONE {
-            return Err(format!(
-                "bad argument #{idx} to '{function}' (value expected)"
-            ));
+            return Err(Error::bad_argument(idx, function, Error::ValueExpected));
         }
         let mut n = 0i32;
         c_from_lua(
@@ -827,7 +827,7 @@ pub unsafe fn int_arg(
             idx,
             Context::Init,
         )
-        .map_err(|message| format!("bad argument #{idx} to '{function}' ({message})"))?;
+        .map_err(|e| Error::bad_argument(idx, function, e))?;
         Ok(n)
     }
 }
@@ -844,7 +844,7 @@ pub unsafe fn element_count(
     reg: &Registry,
     idx: c_int,
     function: &str,
-) -> Result<u64, String> {
+) -> Result<u64, Error> {
     // SAFETY: caller contract.
     unsafe { int_arg(l, tag, reg, idx, function).map(|n| n as u32 as u64) }
 }
@@ -897,23 +897,20 @@ pub unsafe fn c_from_c(
     dst: *mut u8,
     src: &Header,
     ctx: Context,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let to = shape(reg, ty);
     let from = shape(reg, src.ty);
     let fail = || {
         // A function cdata converts as the pointer to it; LuaJIT names it so.
         let from = if matches!(reg.get(src.ty).kind, CTypeKind::Function { .. }) {
-            reg.c_name_pointer(src.ty)
+            reg.message_name_pointer(src.ty)
         } else {
             conversion_name(reg, src.ty)
         };
-        Err(ctx.describe(
-            Error::CannotConvert {
-                from,
-                to: conversion_name(reg, ty),
-            }
-            .to_string(),
-        ))
+        Err(ctx.describe(Error::CannotConvert {
+            from,
+            to: conversion_name(reg, ty),
+        }))
     };
     // SAFETY: caller contract; reads stay within src's object, writes within dst's.
     unsafe {
@@ -1045,7 +1042,7 @@ pub unsafe fn bitfield_from_lua(
     access: Access,
     dst: *mut u8,
     idx: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let (unit, position, width) = access.bit.expect("a bitfield");
     let mut value = [0u8; 8];
     // SAFETY: the scratch holds any integer; caller contract for the rest.

@@ -173,7 +173,7 @@ impl FieldCache {
 
 /// Resolves `cd.name` for a cdata of type `ty`: a member of the struct/union, or of the
 /// struct a pointer points to. `Err` carries LuaJIT's message.
-pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPlan, String> {
+pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPlan, Error> {
     if let Some(part) = complex_part(reg, ty) {
         // A complex number's `re` and `im` are read-only (LuaJIT "Indexing a cdata
         // object").
@@ -182,10 +182,9 @@ pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPla
             "im" => part as u64,
             _ => {
                 return Err(Error::NoMember {
-                    ty: reg.c_name(ty),
+                    ty: reg.message_name(ty),
                     name: name.to_string(),
-                }
-                .to_string())
+                })
             }
         };
         let mut access = Access::of(reg, part_type(part));
@@ -201,18 +200,16 @@ pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPla
         Shape::Pointer { target } if shape(reg, target) == Shape::Record => (target, true),
         _ => {
             return Err(Error::NoMember {
-                ty: reg.c_name(ty),
+                ty: reg.message_name(ty),
                 name: name.to_string(),
-            }
-            .to_string())
+            })
         }
     };
     let Some(field) = reg.field(record, name) else {
         return Err(Error::NoMember {
-            ty: reg.c_name(record),
+            ty: reg.message_name(record),
             name: name.to_string(),
-        }
-        .to_string());
+        });
     };
     let mut access = Access::of(reg, field.ty);
     access.is_const |= reg.get(record).quals.is_const;
@@ -227,7 +224,7 @@ pub fn resolve_field(reg: &Registry, ty: CTypeId, name: &str) -> Result<FieldPla
 }
 
 /// Resolves `cd[i]` for a cdata of type `ty`: an array or a pointer.
-pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, String> {
+pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, Error> {
     if let Some(part) = complex_part(reg, ty) {
         let mut access = Access::of(reg, part_type(part));
         access.is_const = true;
@@ -243,16 +240,15 @@ pub fn resolve_element(reg: &Registry, ty: CTypeId) -> Result<ElementPlan, Strin
         Shape::Pointer { target } => (target, true),
         _ => {
             return Err(Error::CannotIndexWith {
-                ty: reg.c_name(ty),
+                ty: reg.message_name(ty),
                 key: "number".into(),
-            }
-            .to_string())
+            })
         }
     };
     let Some(elem_size) = reg.size_of(elem).filter(|&s| s > 0) else {
         // `void *`, a function pointer, a pointer to an incomplete struct (LuaJIT's
         // wording).
-        return Err(Error::SizeUnknown.to_string());
+        return Err(Error::SizeUnknown);
     };
     let mut access = Access::of(reg, elem);
     // As LuaJIT, a vector's elements are read-only.

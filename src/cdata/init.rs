@@ -74,8 +74,11 @@ fn members(
     }
 }
 
-fn too_many(reg: &Registry, ty: CTypeId) -> String {
-    Error::TooManyInitializers { ty: reg.c_name(ty) }.to_string()
+#[cold]
+fn too_many(reg: &Registry, ty: CTypeId) -> Error {
+    Error::TooManyInitializers {
+        ty: reg.message_name(ty),
+    }
 }
 
 fn is_union(reg: &Registry, ty: CTypeId) -> bool {
@@ -101,7 +104,7 @@ unsafe fn init_member(
     m: &Member,
     dst: *mut u8,
     idx: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     // SAFETY: caller contract.
     unsafe {
         let at = dst.add(m.offset as usize);
@@ -188,7 +191,7 @@ pub unsafe fn init_from_values(
     nelem: Option<u64>,
     first: c_int,
     last: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let count = (last - first + 1).max(0) as u64;
     if count == 0 {
         return Ok(());
@@ -211,9 +214,8 @@ pub unsafe fn init_from_values(
                     // LuaJIT has no bool → vector conversion.
                     return Err(Error::CannotConvert {
                         from: "bool".into(),
-                        to: reg.c_name(ty),
-                    }
-                    .to_string());
+                        to: reg.message_name(ty),
+                    });
                 }
                 let single_vector = count == 1
                     && convert::is_vector(reg, ty)
@@ -323,15 +325,15 @@ pub unsafe fn table_init(
     size: u64,
     nelem: Option<u64>,
     idx: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let Some(_depth) = NestingGuard::enter() else {
-        return Err(Error::InitializerTooDeep.to_string());
+        return Err(Error::InitializerTooDeep);
     };
     // SAFETY: caller contract; each rawgeti push is popped before the next; lua_next
     // iteration keeps key and value on the stack as it requires.
     unsafe {
         if lua::lua_checkstack(l, 3) == 0 {
-            return Err("stack overflow in table initializer".to_string());
+            return Err(Error::InitializerStackOverflow);
         }
         let t = lua::lua_absindex(l, idx);
         lua::lua_rawgeti(l, t, 0);
@@ -430,9 +432,8 @@ pub unsafe fn table_init(
             }
             _ => Err(Error::CannotConvert {
                 from: "table".into(),
-                to: reg.c_name(ty),
-            }
-            .to_string()),
+                to: reg.message_name(ty),
+            }),
         }
     }
 }

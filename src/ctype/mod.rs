@@ -329,6 +329,7 @@ pub enum Symbol {
 enum Undo {
     Symbol(String, Option<Symbol>),
     Tag(String, Option<CTypeId>),
+    TypedefName(CTypeId, Option<String>),
     Record(RecordId, RecordDef),
     Enum(EnumId, EnumDef),
 }
@@ -351,6 +352,9 @@ pub struct Registry {
     enums: Vec<EnumDef>,
     symbols: FxHashMap<String, Symbol>,
     tags: FxHashMap<String, CTypeId>,
+    /// The typedef naming each anonymous struct, union or enum (by its own id) that one
+    /// names, for messages: the shortest, then the first in byte order.
+    typedef_names: FxHashMap<CTypeId, String>,
     journal: Vec<Undo>,
     open_transactions: u32,
     /// Layout rules for records (SysV or MSVC).
@@ -381,6 +385,7 @@ impl Registry {
             enums: Vec::new(),
             symbols: FxHashMap::with_capacity_and_hasher(64, Default::default()),
             tags: FxHashMap::default(),
+            typedef_names: FxHashMap::default(),
             journal: Vec::new(),
             open_transactions: 0,
             rules: LayoutRules::native(),
@@ -799,9 +804,34 @@ impl Registry {
 
     /// Binds an ordinary identifier (journaled inside a transaction).
     pub fn define_symbol(&mut self, name: &str, symbol: Symbol) {
+        if let Symbol::Typedef(ty) = symbol {
+            self.name_anonymous(name, ty);
+        }
         let old = self.symbols.insert(name.to_string(), symbol);
         if self.open_transactions > 0 {
             self.journal.push(Undo::Symbol(name.to_string(), old));
+        }
+    }
+
+    /// Records `name` as the typedef naming `ty` in messages when `ty` is an anonymous
+    /// struct, union or enum itself (unqualified) and `name` is the best name so far
+    /// (journaled inside a transaction).
+    fn name_anonymous(&mut self, name: &str, ty: CTypeId) {
+        if !self.get(ty).quals.is_empty() {
+            return;
+        }
+        let own = match (self.record(ty), self.enumeration(ty)) {
+            (Some(def), _) if def.name.is_none() => def.id,
+            (None, Some(def)) if def.name.is_none() => def.id,
+            _ => return,
+        };
+        let better = |old: &String| (name.len(), name) < (old.len(), old.as_str());
+        if self.typedef_names.get(&own).is_some_and(|old| !better(old)) {
+            return;
+        }
+        let old = self.typedef_names.insert(own, name.to_string());
+        if self.open_transactions > 0 {
+            self.journal.push(Undo::TypedefName(own, old));
         }
     }
 
@@ -857,6 +887,14 @@ impl Registry {
                     }
                     None => {
                         self.symbols.remove(&name);
+                    }
+                },
+                Undo::TypedefName(own, old) => match old {
+                    Some(name) => {
+                        self.typedef_names.insert(own, name);
+                    }
+                    None => {
+                        self.typedef_names.remove(&own);
                     }
                 },
                 Undo::Tag(name, old) => match old {
@@ -1023,6 +1061,25 @@ impl Registry {
     /// function parameters are spelled out, where LuaJIT prints `()`).
     pub fn c_name(&self, id: CTypeId) -> String {
         spelling::c_name(self, id)
+    }
+
+    /// The C spelling of `id` for messages: as [`Registry::c_name`], but an anonymous
+    /// struct, union or enum that a typedef names is spelled by the typedef (`vec2`
+    /// where `tostring` and LuaJIT say `struct 19`).
+    pub fn message_name(&self, id: CTypeId) -> String {
+        spelling::message_name(self, id)
+    }
+
+    /// [`Registry::c_name_pointer`] for messages, as [`Registry::message_name`].
+    pub fn message_name_pointer(&self, id: CTypeId) -> String {
+        spelling::message_name_pointer(self, id)
+    }
+
+    /// The typedef naming the anonymous struct, union or enum whose own id is `id` (not
+    /// a pointer to it, not a qualified copy): the shortest, then the first in byte
+    /// order when several do.
+    pub fn typedef_name_of(&self, id: CTypeId) -> Option<&str> {
+        self.typedef_names.get(&id).map(String::as_str)
     }
 
     /// The C spelling of a reference to `id` (`struct s &`, `int (&)[2]`).

@@ -15,7 +15,7 @@ fn push_quals(out: &mut String, quals: Quals) {
 }
 
 /// The base spelling of a non-derived type (scalar, record, enum), with qualifiers.
-fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
+fn base_name(reg: &Registry, id: CTypeId, out: &mut String, typedefs: bool) {
     let ty = reg.get(id);
     push_quals(out, ty.quals);
     match &ty.kind {
@@ -60,6 +60,12 @@ fn base_name(reg: &Registry, id: CTypeId, out: &mut String) {
                 let def = reg.enumeration(id).expect("enum");
                 ("enum", def.name.as_deref(), def.id)
             };
+            if name.is_none() && typedefs {
+                if let Some(typedef) = reg.typedef_name_of(own_id) {
+                    out.push_str(typedef);
+                    return;
+                }
+            }
             out.push_str(keyword);
             out.push(' ');
             match name {
@@ -85,23 +91,34 @@ const MAX_SPELLED_FUNCTION_DEPTH: u32 = 8;
 /// Spells `id`: walks from the outermost derivation inwards, growing the declarator
 /// around an empty name, then puts the base type in front.
 pub(super) fn c_name(reg: &Registry, id: CTypeId) -> String {
-    spell(reg, id, "", 0)
+    spell(reg, id, "", 0, false)
+}
+
+/// [`c_name`] for messages: an anonymous struct, union or enum a typedef names is
+/// spelled by that typedef (`vec2`, not `struct 19`).
+pub(super) fn message_name(reg: &Registry, id: CTypeId) -> String {
+    spell(reg, id, "", 0, true)
+}
+
+/// [`c_name_pointer`] for messages, as [`message_name`].
+pub(super) fn message_name_pointer(reg: &Registry, id: CTypeId) -> String {
+    spell(reg, id, "*", 0, true)
 }
 
 /// Spells a reference to `id` as LuaJIT does: `struct s &`, `int (&)[2]`.
 pub(super) fn c_name_ref(reg: &Registry, id: CTypeId) -> String {
-    spell(reg, id, "&", 0)
+    spell(reg, id, "&", 0, false)
 }
 
 /// Spells a pointer to `id` without interning it (`int (*)(int)` for a function type,
 /// as LuaJIT names a function cdata in conversion errors).
 pub(super) fn c_name_pointer(reg: &Registry, id: CTypeId) -> String {
-    spell(reg, id, "*", 0)
+    spell(reg, id, "*", 0, false)
 }
 
 /// The declarator grows at both ends (a pointer layer in front, array and function
 /// suffixes behind), so it is a deque: spelling a chain of n derivations takes O(n).
-fn spell(reg: &Registry, id: CTypeId, start: &str, mut depth: u32) -> String {
+fn spell(reg: &Registry, id: CTypeId, start: &str, mut depth: u32, typedefs: bool) -> String {
     let mut declarator: VecDeque<u8> = start.bytes().collect();
     let mut current = id;
     loop {
@@ -156,7 +173,7 @@ fn spell(reg: &Registry, id: CTypeId, start: &str, mut depth: u32) -> String {
                         if i > 0 {
                             declarator.extend(*b", ");
                         }
-                        declarator.extend(spell(reg, *param, "", depth + 1).bytes());
+                        declarator.extend(spell(reg, *param, "", depth + 1, typedefs).bytes());
                     }
                     if *variadic {
                         if !params.is_empty() {
@@ -172,13 +189,13 @@ fn spell(reg: &Registry, id: CTypeId, start: &str, mut depth: u32) -> String {
                 current = *ret;
             }
             CTypeKind::Vector { elem, size } => {
-                let mut out = c_name(reg, *elem);
+                let mut out = spell(reg, *elem, "", depth, typedefs);
                 out.push_str(&format!(" __attribute__((vector_size({size})))"));
                 return join(out, declarator);
             }
             _ => {
                 let mut out = String::new();
-                base_name(reg, current, &mut out);
+                base_name(reg, current, &mut out, typedefs);
                 return join(out, declarator);
             }
         }

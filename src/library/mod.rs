@@ -5,6 +5,7 @@
 //! it was resolved from, so the library stays loaded while anything refers to it and is
 //! closed (`dlclose`) when the last handle goes (ext_ffi_api "ffi.load").
 
+pub use crate::error::LibraryError;
 use std::collections::HashMap;
 use std::ffi::{c_void, CStr, CString};
 use std::fmt;
@@ -48,44 +49,6 @@ impl SymbolAddress {
         self.0.as_ptr()
     }
 }
-
-/// Why a library could not be loaded or a symbol resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LibraryError {
-    /// The loader refused the library; `message` is the loader's own (`dlerror`), which
-    /// names the file, as LuaJIT reports it.
-    LoadFailed { library: String, message: String },
-    /// The symbol is not defined by the library: the loader's message when it gave one
-    /// (`/path/libx.so: undefined symbol: x`, as LuaJIT reports it), else
-    /// `undefined symbol: x`.
-    UndefinedSymbol {
-        symbol: String,
-        message: Option<String>,
-    },
-}
-
-impl fmt::Display for LibraryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LibraryError::LoadFailed { library, message } => {
-                if message.contains(library.as_str()) {
-                    f.write_str(message)
-                } else {
-                    write!(f, "{library}: {message}")
-                }
-            }
-            LibraryError::UndefinedSymbol {
-                message: Some(message),
-                symbol,
-            } if message.contains(symbol.as_str()) => f.write_str(message),
-            LibraryError::UndefinedSymbol { symbol, .. } => {
-                write!(f, "undefined symbol: {symbol}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for LibraryError {}
 
 /// Where the process namespace finds libm when the host does not link it.
 #[cfg(target_os = "linux")]

@@ -28,7 +28,7 @@ pub unsafe fn open(l: State) -> c_int {
     // SAFETY: l is live inside luaopen_ffi.
     if let Some(mismatch) = unsafe { super::host_abi::mismatch(l) } {
         // SAFETY: as above.
-        return unsafe { stack::raise(l, mismatch.to_string()) };
+        return unsafe { stack::raise(l, mismatch) };
     }
     // Loaded before in this state: the same table (one module state per Luau state).
     // SAFETY: as above; a raw read of the registry pushes one value.
@@ -41,7 +41,7 @@ pub unsafe fn open(l: State) -> c_int {
     // SAFETY: l is live and nothing owned is held while raising.
     let Some(ctype_tag) = (unsafe { state::free_userdata_tag(l) }) else {
         // SAFETY: as above.
-        return unsafe { stack::raise(l, "ffi: no free userdata tag in this Luau state".into()) };
+        return unsafe { stack::raise(l, Error::NoFreeUserdataTag) };
     };
     let st = ModuleState::leak(ctype_tag);
     let up = st.as_upvalue();
@@ -51,7 +51,7 @@ pub unsafe fn open(l: State) -> c_int {
         ctype_object::register_metatable(l, st);
         // The ctype tag is claimed now (it has a destructor), so this finds another.
         let Some(cdata_tag) = state::free_userdata_tag(l) else {
-            return stack::raise(l, "ffi: no free userdata tag in this Luau state".into());
+            return stack::raise(l, Error::NoFreeUserdataTag);
         };
         st.cdata_tag.set(cdata_tag);
         st.finalizers.cdata_tag.set(cdata_tag);
@@ -156,10 +156,14 @@ pub(super) unsafe fn ffi_abi(l: State) -> c_int {
     // SAFETY: called by Luau with a live state; argument 1 is only read.
     let answer = match unsafe { stack::to_bytes(l, 1) } {
         Some(param) => Ok(std::str::from_utf8(param).is_ok_and(platform::abi)),
-        None => Err(format!(
-            "bad argument #1 to 'abi' (string expected, got {})",
-            // SAFETY: as above.
-            unsafe { stack::type_name(l, 1) }
+        None => Err(bad_argument(
+            1,
+            "abi",
+            Error::Expected {
+                what: "string",
+                // SAFETY: as above.
+                got: unsafe { stack::type_name(l, 1) }.into(),
+            },
         )),
     };
     let answer = stack::raise_err!(l, answer);
@@ -190,16 +194,16 @@ pub(super) unsafe fn ffi_cdef(l: State) -> c_int {
             return Err(bad_argument(
                 1,
                 "cdef",
-                format!("string expected, got {got}"),
+                Error::Expected {
+                    what: "string",
+                    got: got.into(),
+                },
             ));
         };
-        let text =
-            std::str::from_utf8(text).map_err(|_| "invalid UTF-8 in C declarations".to_string())?;
+        let text = std::str::from_utf8(text).map_err(|_| Error::InvalidUtf8Declarations)?;
         // SAFETY: as above.
         let params = unsafe { type_params(l, st, 2, "cdef")? };
-        stack::guarded(|| {
-            cdecl::cdef(&mut st.registry.borrow_mut(), text, &params).map_err(|e| e.to_string())
-        })
+        stack::guarded(|| cdecl::cdef(&mut st.registry.borrow_mut(), text, &params))
     })();
     stack::raise_err!(l, result);
     0
@@ -279,7 +283,10 @@ pub(super) unsafe fn ffi_offsetof(l: State) -> c_int {
             return Err(bad_argument(
                 2,
                 "offsetof",
-                format!("string expected, got {got}"),
+                Error::Expected {
+                    what: "string",
+                    got: got.into(),
+                },
             ));
         };
         let name = String::from_utf8_lossy(name);
@@ -313,7 +320,7 @@ pub(super) unsafe fn ffi_istype(l: State) -> c_int {
         .and_then(|want| {
             // SAFETY: argument 2 is only inspected.
             if unsafe { lua::lua_type(l, 2) } == lua::LUA_TNONE {
-                return Err(bad_argument(2, "istype", "value expected"));
+                return Err(bad_argument(2, "istype", Error::ValueExpected));
             }
             Ok(want)
         })
@@ -461,12 +468,19 @@ pub(super) unsafe fn ffi_metatype(l: State) -> c_int {
             let got = stack::type_name(l, 2);
             return stack::raise(
                 l,
-                bad_argument(2, "metatype", format!("table expected, got {got}")),
+                bad_argument(
+                    2,
+                    "metatype",
+                    Error::Expected {
+                        what: "table",
+                        got: got.into(),
+                    },
+                ),
             );
         }
         let key = st.registry.borrow().find_unqualified(id);
         if st.metatype_set(key) {
-            return stack::raise(l, Error::ProtectedMetatable.to_string());
+            return stack::raise(l, Error::ProtectedMetatable);
         }
         lua::lua_rawgeti(l, lua::LUA_REGISTRYINDEX, st.metatypes_ref.get() as _);
         lua::lua_pushvalue(l, 2);
@@ -497,7 +511,14 @@ pub(super) unsafe fn ffi_gc(l: State) -> c_int {
             let got = stack::type_name(l, 1);
             return stack::raise(
                 l,
-                bad_argument(1, "gc", format!("cdata expected, got {got}")),
+                bad_argument(
+                    1,
+                    "gc",
+                    Error::Expected {
+                        what: "cdata",
+                        got: got.into(),
+                    },
+                ),
             );
         }
         match lua::lua_type(l, 2) {
@@ -511,7 +532,14 @@ pub(super) unsafe fn ffi_gc(l: State) -> c_int {
                 let got = stack::type_name(l, 2);
                 return stack::raise(
                     l,
-                    bad_argument(2, "gc", format!("function expected, got {got}")),
+                    bad_argument(
+                        2,
+                        "gc",
+                        Error::Expected {
+                            what: "function",
+                            got: got.into(),
+                        },
+                    ),
                 );
             }
         }
@@ -581,7 +609,7 @@ unsafe fn memory_arg(
     function: &str,
     c_type: &str,
     strings: bool,
-) -> Result<Memory, String> {
+) -> Result<Memory, Error> {
     // SAFETY: caller contract.
     unsafe {
         let memory = if let Some(h) = object::to_cdata(l, st.cdata_tag.get(), idx) {
@@ -594,11 +622,14 @@ unsafe fn memory_arg(
                         && !strings
                         && crate::call::function_type_of(&reg, h.ty).is_some() =>
                 {
-                    let from = reg.c_name(h.ty);
+                    let from = reg.message_name(h.ty);
                     return Err(bad_argument(
                         idx,
                         function,
-                        format!("cannot convert '{from}' to '{c_type}'"),
+                        Error::CannotConvert {
+                            from,
+                            to: c_type.into(),
+                        },
                     ));
                 }
                 Shape::Pointer { .. } if !h.is_ref() => Memory {
@@ -613,11 +644,14 @@ unsafe fn memory_arg(
                 | Shape::Array { .. })
                     if !matches!(sh, Shape::Array { .. }) || convert::is_vector(&reg, h.ty) =>
                 {
-                    let from = reg.c_name(h.ty);
+                    let from = reg.message_name(h.ty);
                     return Err(bad_argument(
                         idx,
                         function,
-                        format!("cannot convert '{from}' to '{c_type}'"),
+                        Error::CannotConvert {
+                            from,
+                            to: c_type.into(),
+                        },
                     ));
                 }
                 // A reference to a member of unknown size (a VLS's trailing `T[?]`, a
@@ -673,7 +707,7 @@ unsafe fn memory_arg(
                     limit: None,
                     extent: None,
                 },
-                lua::LUA_TNONE => return Err(bad_argument(idx, function, "value expected")),
+                lua::LUA_TNONE => return Err(bad_argument(idx, function, Error::ValueExpected)),
                 _ => {
                     let got = match lua::lua_type(l, idx) {
                         lua::LUA_TBOOLEAN => "bool",
@@ -682,7 +716,10 @@ unsafe fn memory_arg(
                     return Err(bad_argument(
                         idx,
                         function,
-                        format!("cannot convert '{got}' to '{c_type}'"),
+                        Error::CannotConvert {
+                            from: got.into(),
+                            to: c_type.into(),
+                        },
                     ));
                 }
             }
@@ -691,7 +728,7 @@ unsafe fn memory_arg(
             return Err(bad_argument(
                 idx,
                 function,
-                format!("NULL pointer where '{c_type}' is required"),
+                Error::NullPointerFor { ty: c_type.into() },
             ));
         }
         Ok(memory)
@@ -708,7 +745,7 @@ unsafe fn length_arg(
     st: &ModuleState,
     idx: c_int,
     function: &str,
-) -> Result<Option<i64>, String> {
+) -> Result<Option<i64>, Error> {
     // SAFETY: caller contract.
     unsafe {
         match lua::lua_type(l, idx) {
@@ -722,14 +759,13 @@ unsafe fn length_arg(
     }
 }
 
-fn check_bounds(len: usize, memory: &Memory, what: &str) -> Result<(), String> {
+fn check_bounds(len: usize, memory: &Memory, what: &str) -> Result<(), Error> {
     match memory.limit {
         Some(size) if len > size => Err(Error::OutOfBounds {
             len: len as u64,
             size: size as u64,
             what: what.into(),
-        }
-        .to_string()),
+        }),
         _ => Ok(()),
     }
 }
@@ -804,17 +840,20 @@ pub(super) unsafe fn ffi_string(l: State) -> c_int {
                         _ => false,
                     };
                     if !bytes {
-                        let from = reg.c_name(h.ty);
+                        let from = reg.message_name(h.ty);
                         return Err(bad_argument(
                             1,
                             "string",
-                            format!("cannot convert '{from}' to 'const char *'"),
+                            Error::CannotConvert {
+                                from,
+                                to: "const char *".into(),
+                            },
                         ));
                     }
                 }
             }
             let len = match length {
-                Some(n) if n < 0 => return Err(Error::StringLengthOverflow.to_string()),
+                Some(n) if n < 0 => return Err(Error::StringLengthOverflow),
                 Some(n) => {
                     check_bounds(n as usize, &memory, "source")?;
                     n as usize
@@ -827,7 +866,7 @@ pub(super) unsafe fn ffi_string(l: State) -> c_int {
             // Luau hashes a new string's bytes before it checks the length against its
             // limit, so a length past the limit would read that much memory first.
             if len > MAX_LUAU_STRING {
-                return Err(Error::StringLengthOverflow.to_string());
+                return Err(Error::StringLengthOverflow);
             }
             Ok((memory.address, len))
         })();
@@ -847,14 +886,14 @@ pub(super) unsafe fn ffi_copy(l: State) -> c_int {
             let dst = memory_arg(l, st, 1, "copy", "void *", false)?;
             let src = memory_arg(l, st, 2, "copy", "const void *", true)?;
             let len = match length_arg(l, st, 3, "copy")? {
-                Some(n) if n < 0 => return Err(bad_argument(3, "copy", "negative length")),
+                Some(n) if n < 0 => return Err(bad_argument(3, "copy", Error::NegativeLength)),
                 Some(n) => {
                     let n = n as usize;
                     check_bounds(n, &src, "source")?;
                     n
                 }
                 None if lua::lua_type(l, 2) == lua::LUA_TSTRING => src.extent.unwrap_or(0) + 1,
-                None => return Err(bad_argument(3, "copy", "value expected")),
+                None => return Err(bad_argument(3, "copy", Error::ValueExpected)),
             };
             check_bounds(len, &dst, "destination")?;
             Ok((dst.address, src.address, len))
@@ -873,9 +912,9 @@ pub(super) unsafe fn ffi_fill(l: State) -> c_int {
         let result = (|| {
             let dst = memory_arg(l, st, 1, "fill", "void *", false)?;
             let len = match length_arg(l, st, 2, "fill")? {
-                Some(n) if n < 0 => return Err(bad_argument(2, "fill", "negative length")),
+                Some(n) if n < 0 => return Err(bad_argument(2, "fill", Error::NegativeLength)),
                 Some(n) => n as usize,
-                None => return Err(bad_argument(2, "fill", "value expected")),
+                None => return Err(bad_argument(2, "fill", Error::ValueExpected)),
             };
             check_bounds(len, &dst, "destination")?;
             // As LuaJIT, the byte is any value that converts to `int`: a number, a

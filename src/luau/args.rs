@@ -8,12 +8,14 @@ use super::state::ModuleState;
 use crate::cdata::object;
 use crate::cdecl::{self, Param};
 use crate::ctype::CTypeId;
+use crate::error::Error;
 use mlua::ffi as lua;
 use std::ffi::c_int;
 
 /// `bad argument #n to 'f' (what)`.
-pub fn bad_argument(n: c_int, function: &str, what: impl std::fmt::Display) -> String {
-    format!("bad argument #{n} to '{function}' ({what})")
+#[cold]
+pub fn bad_argument(n: c_int, function: &str, what: Error) -> Error {
+    Error::bad_argument(n, function, what)
 }
 
 /// The C type named by argument `idx`: a ctype object, or a string parsed as an abstract
@@ -27,7 +29,7 @@ pub unsafe fn ctype_arg(
     idx: c_int,
     function: &str,
     params_from: c_int,
-) -> Result<CTypeId, String> {
+) -> Result<CTypeId, Error> {
     // SAFETY: caller contract; both readers only inspect the stack.
     if let Some(id) = unsafe { ctype_object::to_ctype(l, st, idx) } {
         return Ok(id);
@@ -43,7 +45,10 @@ pub unsafe fn ctype_arg(
         return Err(bad_argument(
             idx,
             function,
-            format!("C type expected, got {got}"),
+            Error::Expected {
+                what: "C type",
+                got: got.into(),
+            },
         ));
     };
     let bytes = text;
@@ -61,11 +66,11 @@ pub unsafe fn ctype_arg(
             return Ok(id);
         }
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| "invalid UTF-8 in C type".to_string())?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::InvalidUtf8Type)?;
     stack::guarded(|| {
         let mut registry = st.registry.borrow_mut();
         let (types, names) = (registry.type_count(), registry.name_count());
-        let id = cdecl::parse_type(&mut registry, text, &params).map_err(|e| e.to_string())?;
+        let id = cdecl::parse_type(&mut registry, text, &params)?;
         // A string that only looked types up names the same type every time. One that
         // made anonymous types only is kept for every function but ffi.typeof, which
         // makes a new type each time, as in LuaJIT; one that declared names is parsed
@@ -100,7 +105,7 @@ pub unsafe fn type_params(
     st: &ModuleState,
     from: c_int,
     function: &str,
-) -> Result<Vec<Param>, String> {
+) -> Result<Vec<Param>, Error> {
     // SAFETY: caller contract; every call below only inspects the stack.
     unsafe {
         let top = lua::lua_gettop(l);
@@ -119,7 +124,7 @@ pub unsafe fn type_params(
                     return Err(bad_argument(
                         idx,
                         function,
-                        format!("integer expected, got {n}"),
+                        Error::IntegerExpected { got: n.to_string() },
                     ));
                 }
                 params.push(Param::Number(n as i64));
@@ -129,7 +134,10 @@ pub unsafe fn type_params(
                 return Err(bad_argument(
                     idx,
                     function,
-                    format!("type parameter expected, got {got}"),
+                    Error::Expected {
+                        what: "type parameter",
+                        got: got.into(),
+                    },
                 ));
             }
         }

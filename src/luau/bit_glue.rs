@@ -64,7 +64,7 @@ unsafe fn operand(
     idx: c_int,
     function: &str,
     wide: &mut Option<CTypeId>,
-) -> Result<Operand, String> {
+) -> Result<Operand, Error> {
     // SAFETY: caller contract.
     unsafe {
         let t = lua::lua_type(l, idx);
@@ -107,7 +107,7 @@ unsafe fn wide_value(
     function: &str,
     operand: Operand,
     ty: CTypeId,
-) -> Result<u64, String> {
+) -> Result<u64, Error> {
     if let Operand::Number(n) = operand {
         return Ok(convert::f64_to_c_integer(n, 8, ty == CTypeId::INT64) as u64);
     }
@@ -134,7 +134,7 @@ unsafe fn narrow_value(
     function: &str,
     operand: Operand,
     wide: Option<CTypeId>,
-) -> Result<i32, String> {
+) -> Result<i32, Error> {
     match operand {
         Operand::Number(n) => Ok(bit::tobit(n)),
         // SAFETY: caller contract.

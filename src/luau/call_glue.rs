@@ -17,7 +17,7 @@ use crate::callback::{CallbackId, CallbackTable};
 use crate::cdata::convert::{c_from_lua, f64_to_c_integer, f64_to_i32, shape, Context, Shape};
 use crate::cdata::{memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
-use crate::error::Error;
+use crate::error::{Arity, Error};
 use mlua::ffi as lua;
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::collections::{HashMap, HashSet};
@@ -279,14 +279,11 @@ impl CallState {
 
 /// The call plan of cdata type `ty`, made on first use; `Ok(None)` when the type is not
 /// callable.
-fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, String> {
+fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, Error> {
     if let Some(plan) = st.calls.plan(ty) {
         return Ok(Some(plan));
     }
-    let reg = st
-        .registry
-        .try_borrow()
-        .map_err(|_| "ffi: type registry busy".to_string())?;
+    let reg = st.registry.try_borrow().map_err(|_| Error::RegistryBusy)?;
     let Some(fn_type) = call::function_type_of(&reg, ty) else {
         return Ok(None);
     };
@@ -294,9 +291,9 @@ fn plan_for(st: &ModuleState, ty: CTypeId) -> Result<Option<&'static CallPlan>, 
         .calls
         .cif
         .try_borrow_mut()
-        .map_err(|_| "ffi: cif cache busy".to_string())?
+        .map_err(|_| Error::CifCacheBusy)?
         .signature(&reg, fn_type)
-        .map_err(|e| e.to_string())?;
+        .map_err(Error::from)?;
     let CTypeKind::Function {
         ret,
         params,
@@ -896,15 +893,6 @@ fn return_conv(reg: &Registry, ret: CTypeId, class: ValueClass) -> RetConv {
     }
 }
 
-/// `bad argument #n to 'f' (...)` from a conversion message made with `Context::Arg`.
-fn name_argument(message: String, n: usize, function: &str) -> String {
-    let prefix = format!("bad argument #{n} (");
-    match message.strip_prefix(&prefix) {
-        Some(rest) => format!("bad argument #{n} to '{function}' ({rest}"),
-        None => message,
-    }
-}
-
 /// The name of the function at `address` for messages (`?` when unknown).
 fn function_name(st: &ModuleState, address: usize) -> String {
     st.calls
@@ -927,11 +915,8 @@ unsafe fn convert_arg(
     dst: *mut u8,
     n: usize,
     address: usize,
-) -> Result<(), String> {
-    let reg = st
-        .registry
-        .try_borrow()
-        .map_err(|_| "ffi: type registry busy".to_string())?;
+) -> Result<(), Error> {
+    let reg = st.registry.try_borrow().map_err(|_| Error::RegistryBusy)?;
     // SAFETY: caller contract; c_from_lua only inspects the stack.
     let result = unsafe {
         c_from_lua(
@@ -946,7 +931,7 @@ unsafe fn convert_arg(
         )
     };
     drop(reg);
-    result.map_err(|m| name_argument(m, n, &function_name(st, address)))
+    result.map_err(|e| e.in_function(|| function_name(st, address)))
 }
 
 /// The type a vararg Luau value is passed as (LuaJIT's vararg conversions; C's default
@@ -992,7 +977,7 @@ unsafe fn invoke(
     plan: &'static CallPlan,
     address: usize,
     nargs: usize,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, Error> {
     if plan.variadic && nargs > plan.fixed {
         // SAFETY: forwarded caller contract.
         return unsafe { invoke_variadic(l, st, plan, address, nargs) };
@@ -1074,16 +1059,17 @@ unsafe fn invoke_variadic(
     plan: &'static CallPlan,
     address: usize,
     nargs: usize,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, Error> {
     let extra = nargs - plan.fixed;
     if extra > MAX_VARARGS {
-        return Err(Error::WrongArgumentCount.to_string());
+        return Err(Error::WrongArgumentCount {
+            function: callee_name(st, plan.fn_type, address),
+            expected: Arity::AtMost(plan.fixed + MAX_VARARGS),
+            got: nargs,
+        });
     }
     let signature = {
-        let reg = st
-            .registry
-            .try_borrow()
-            .map_err(|_| "ffi: type registry busy".to_string())?;
+        let reg = st.registry.try_borrow().map_err(|_| Error::RegistryBusy)?;
         let mut types = [CTypeId::VOID; MAX_VARARGS];
         for (k, slot) in types[..extra].iter_mut().enumerate() {
             // SAFETY: the index is one of the call's arguments.
@@ -1093,9 +1079,9 @@ unsafe fn invoke_variadic(
             .calls
             .cif
             .try_borrow_mut()
-            .map_err(|_| "ffi: cif cache busy".to_string())?
+            .map_err(|_| Error::CifCacheBusy)?
             .variadic_signature(&reg, plan.fn_type, &types[..extra]);
-        signature.map_err(|e| e.to_string())?
+        signature.map_err(Error::from)?
     };
     let result = {
         let mut frame = signature.frame();
@@ -1242,7 +1228,7 @@ unsafe fn call_planned(
             stack::or_return!(check_not_freed(l, st, address));
         }
         if nargs != plan.fixed && !(plan.variadic && nargs > plan.fixed) {
-            return stack::raise(l, Error::WrongArgumentCount.to_string());
+            return stack::raise(l, wrong_count(st, plan, ty, address, nargs));
         }
         if let Some(quick) = &plan.quick {
             if let Some(results) = call_quick(l, st, tag, quick, address) {
@@ -1262,13 +1248,46 @@ unsafe fn call_planned(
 }
 
 #[cold]
-fn null_call_message(st: &ModuleState, ty: CTypeId) -> String {
-    let name = st
+fn null_call_message(st: &ModuleState, ty: CTypeId) -> Error {
+    let ty = st
         .registry
         .try_borrow()
-        .map(|r| r.c_name(ty))
+        .map(|r| r.message_name(ty))
         .unwrap_or_default();
-    format!("attempt to call a NULL function pointer of type '{name}'")
+    Error::NullCall { ty }
+}
+
+/// `wrong number of arguments for 'f' (expected n, got m)` for a call of the cdata of
+/// type `ty` with `nargs` arguments.
+#[cold]
+#[inline(never)]
+fn wrong_count(
+    st: &ModuleState,
+    plan: &CallPlan,
+    ty: CTypeId,
+    address: usize,
+    nargs: usize,
+) -> Error {
+    Error::WrongArgumentCount {
+        function: callee_name(st, ty, address),
+        expected: match plan.variadic {
+            true => Arity::AtLeast(plan.fixed),
+            false => Arity::Exactly(plan.fixed),
+        },
+        got: nargs,
+    }
+}
+
+/// The called function's name for messages: the name it was resolved by through a
+/// namespace, else its C type (a function pointer: `int (*)(int)`).
+fn callee_name(st: &ModuleState, ty: CTypeId, address: usize) -> String {
+    if let Some(name) = st.calls.names.borrow().get(&address) {
+        return name.clone();
+    }
+    st.registry
+        .try_borrow()
+        .map(|r| r.message_name(ty))
+        .unwrap_or_else(|_| "?".to_string())
 }
 
 /// `Err(RAISE)`, the error pushed, when `address` is a freed callback.
@@ -1279,7 +1298,7 @@ fn null_call_message(st: &ModuleState, ty: CTypeId) -> String {
 unsafe fn check_not_freed(l: State, st: &ModuleState, address: usize) -> Result<(), c_int> {
     if st.calls.freed_codes.borrow().contains(&address) {
         // SAFETY: caller contract; nothing owned is live.
-        return Err(unsafe { stack::raise(l, crate::callback::CallbackError::Freed.to_string()) });
+        return Err(unsafe { stack::raise(l, crate::callback::CallbackError::Freed.into()) });
     }
     Ok(())
 }
@@ -1373,9 +1392,9 @@ pub(super) unsafe fn ffi_errno(l: State) -> c_int {
                         1,
                         Context::Init,
                     ),
-                    Err(_) => Err("ffi: type registry busy".to_string()),
+                    Err(_) => Err(Error::RegistryBusy),
                 }
-                .map_err(|e| format!("bad argument #1 to 'errno' ({e})"));
+                .map_err(|e| Error::bad_argument(1, "errno", e));
                 stack::raise_err!(l, converted);
                 call::set_errno(new);
                 saved.replace(new)

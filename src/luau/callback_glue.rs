@@ -18,6 +18,7 @@ use crate::callback::{CallbackError, CallbackHandler};
 use crate::cdata::convert::{c_from_lua, f64_to_c_integer, lua_from_c, Access, Context};
 use crate::cdata::object;
 use crate::ctype::{CTypeId, CTypeKind, Registry};
+use crate::error::Error;
 use mlua::ffi as lua;
 use std::ffi::{c_int, c_void, CStr};
 use std::rc::Rc;
@@ -124,7 +125,7 @@ pub unsafe fn raise_pending(l: State, st: &ModuleState, message: String) -> c_in
             return stack::RAISE;
         }
         lua::lua_settop(l, -3);
-        stack::raise(l, message)
+        stack::raise(l, Error::Luau(message))
     }
 }
 
@@ -253,14 +254,14 @@ unsafe fn finish_result(l: State, target: &Target, inv: &Invocation, tag: c_int)
                 Context::Return,
             )
         },
-        Err(_) => Err("ffi: type registry busy".to_string()),
+        Err(_) => Err(Error::RegistryBusy),
     };
     stack::raise_err!(l, result);
     0
 }
 
 /// Runs one callback invocation: enters Luau under `lua_pcall` on the main thread.
-fn handle(target: &Target, args: &[*const c_void], ret: *mut c_void) -> Result<(), String> {
+fn handle(target: &Target, args: &[*const c_void], ret: *mut c_void) -> Result<(), Error> {
     let l = target.main;
     let inv = Invocation { target, args, ret };
     // SAFETY: `l` is the main thread of the live state that made the callback (the
@@ -269,7 +270,7 @@ fn handle(target: &Target, args: &[*const c_void], ret: *mut c_void) -> Result<(
     // lua_pcall catches every Luau error.
     unsafe {
         if lua::lua_checkstack(l, 4) == 0 {
-            return Err("callback: Luau stack overflow".to_string());
+            return Err(Error::CallbackStackOverflow);
         }
         let top = lua::lua_gettop(l);
         lua::lua_rawgeti(
@@ -282,14 +283,14 @@ fn handle(target: &Target, args: &[*const c_void], ret: *mut c_void) -> Result<(
         let result = if status == lua::LUA_OK {
             Ok(())
         } else {
-            Err(match stack::to_bytes(l, -1) {
+            Err(Error::Luau(match stack::to_bytes(l, -1) {
                 Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
                 None => {
                     // Raised again as it is (a table, nil, ...), as LuaJIT does.
                     keep_error_value(l, target.st);
                     ERROR_VALUE.to_string()
                 }
-            })
+            }))
         };
         lua::lua_settop(l, top);
         result
@@ -308,9 +309,8 @@ unsafe fn make(
     ty: CTypeId,
     idx: c_int,
     implicit: bool,
-) -> Result<usize, String> {
-    let bad = |e: String| format!("bad callback: {e}");
-    let fn_type = call::function_type_of(reg, ty).ok_or_else(|| "bad callback".to_string())?;
+) -> Result<usize, Error> {
+    let fn_type = call::function_type_of(reg, ty).ok_or(Error::BadCallback)?;
     // SAFETY: caller contract; only reads the stack.
     let key = (unsafe { lua::lua_topointer(l, idx) } as usize, fn_type);
     if implicit {
@@ -323,23 +323,27 @@ unsafe fn make(
         CTypeKind::Function { variadic: true, .. }
     ) {
         // LuaJIT refuses variadic callbacks as a failed conversion.
-        return Err(format!("cannot convert 'function' to '{}'", reg.c_name(ty)));
+        return Err(Error::CannotConvert {
+            from: "function".into(),
+            to: reg.message_name(ty),
+        });
     }
     let signature = st
         .calls
         .cif
         .try_borrow_mut()
-        .map_err(|_| "ffi: cif cache busy".to_string())?
+        .map_err(|_| Error::CifCacheBusy)?
         .signature(reg, fn_type)
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| Error::BadCallbackBecause(Box::new(e.into())))?;
     // SAFETY: caller contract.
     let target = unsafe { target_for(l, st, reg, &signature, idx) };
-    let handler: Rc<CallbackHandler> = Rc::new(move |args, ret| handle(&target, args, ret));
+    let handler: Rc<CallbackHandler> =
+        Rc::new(move |args, ret| handle(&target, args, ret).map_err(Error::into_message));
     let callback = st
         .calls
         .callbacks
         .create(signature, handler)
-        .map_err(|e| e.to_string())?;
+        .map_err(Error::from)?;
     let code = callback.code as usize;
     st.calls.has_callbacks.set(true);
     st.calls.freed_codes.borrow_mut().remove(&code);
@@ -366,12 +370,12 @@ pub unsafe fn pointer_from_function(
     ty: CTypeId,
     idx: c_int,
     ctx: Context,
-) -> Result<usize, String> {
+) -> Result<usize, Error> {
     // SAFETY: caller contract.
     unsafe {
         let idx = lua::lua_absindex(l, idx);
         let Some(st) = state_of(l, tag) else {
-            return Err("bad callback".to_string());
+            return Err(Error::BadCallback);
         };
         make(l, st, reg, ty, idx, ctx != Context::Cast)
     }
@@ -467,11 +471,18 @@ unsafe fn method_function(l: State, free: bool) -> c_int {
             return run_method(l, st, code, free, 2);
         }
         let message = if object::to_cdata(l, st.cdata_tag.get(), 1).is_some() {
-            "bad callback".to_string()
+            Error::BadCallback
         } else {
             let got = stack::type_name(l, 1);
             let name = if free { "free" } else { "set" };
-            format!("bad argument #1 to '{name}' (cdata expected, got {got})")
+            Error::bad_argument(
+                1,
+                name,
+                Error::Expected {
+                    what: "cdata",
+                    got: got.into(),
+                },
+            )
         };
         stack::raise(l, message)
     }
@@ -497,14 +508,14 @@ unsafe fn run_method(
             // A freed callback, or a function pointer that never was one.
             let freed = st.calls.freed_codes.borrow().contains(&code);
             let message = if freed {
-                CallbackError::Freed.to_string()
+                Error::Callback(CallbackError::Freed)
             } else {
-                "bad callback".to_string()
+                Error::BadCallback
             };
             return stack::raise(l, message);
         };
         if free {
-            let result = st.calls.callbacks.free(id).map_err(|e| e.to_string());
+            let result = st.calls.callbacks.free(id).map_err(Error::from);
             if result.is_ok() {
                 st.calls.callback_codes.borrow_mut().remove(&code);
                 st.calls.freed_codes.borrow_mut().insert(code);
@@ -517,27 +528,29 @@ unsafe fn run_method(
             let got = stack::type_name(l, 2);
             return stack::raise(
                 l,
-                format!("bad argument #{function_arg} to 'set' (function expected, got {got})"),
+                Error::bad_argument(
+                    function_arg,
+                    "set",
+                    Error::Expected {
+                        what: "function",
+                        got: got.into(),
+                    },
+                ),
             );
         }
         let result = st
             .calls
             .callbacks
             .signature(id)
-            .map_err(|e| e.to_string())
+            .map_err(Error::from)
             .and_then(|signature| {
-                let reg = st
-                    .registry
-                    .try_borrow()
-                    .map_err(|_| "ffi: type registry busy".to_string())?;
+                let reg = st.registry.try_borrow().map_err(|_| Error::RegistryBusy)?;
                 let target = target_for(l, st, &reg, &signature, 2);
                 drop((reg, signature));
-                let handler: Rc<CallbackHandler> =
-                    Rc::new(move |args, ret| handle(&target, args, ret));
-                st.calls
-                    .callbacks
-                    .set(id, handler)
-                    .map_err(|e| e.to_string())
+                let handler: Rc<CallbackHandler> = Rc::new(move |args, ret| {
+                    handle(&target, args, ret).map_err(Error::into_message)
+                });
+                st.calls.callbacks.set(id, handler).map_err(Error::from)
             });
         stack::raise_err!(l, result);
         0

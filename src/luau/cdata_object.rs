@@ -3,6 +3,7 @@
 //! where LuaJIT does. All cdata share one metatable, hence the same `__eq`/`__lt`/`__le`.
 //! Also the cdata side of the API: `ffi.new`/`ctype(...)`, metatype lookup, finalizers.
 
+use super::args::bad_argument;
 use super::entries;
 use super::stack::{self, State};
 use super::state::ModuleState;
@@ -16,6 +17,7 @@ use crate::cdata::{finalizer, hot, init, memory, object};
 use crate::ctype::{CTypeId, CTypeKind, Registry};
 use crate::error::Error;
 use mlua::ffi as lua;
+use std::borrow::Cow;
 use std::ffi::{c_char, c_int, CStr};
 
 /// Registers the cdata metatable for `st.cdata_tag` and claims the tag with the cdata
@@ -162,11 +164,11 @@ unsafe fn base_address(data: *mut u8, through_pointer: bool) -> *mut u8 {
     }
 }
 
-fn null_error(st: &ModuleState, ty: CTypeId) -> String {
+#[cold]
+fn null_error(st: &ModuleState, ty: CTypeId) -> Error {
     Error::NullDereference {
-        ty: st.registry.borrow().c_name(ty),
+        ty: st.registry.borrow().message_name(ty),
     }
-    .to_string()
 }
 
 /// Where `cd[key]` is, for the key at stack index 2: (access plan, address).
@@ -181,7 +183,7 @@ unsafe fn locate(
     ty: CTypeId,
     data: *mut u8,
     bytes: u64,
-) -> Result<(Access, *mut u8), String> {
+) -> Result<(Access, *mut u8), Error> {
     // SAFETY: caller contract; stack reads only, plus anchoring a key string.
     unsafe {
         // lua_tostringatom: the string's bytes, or NULL for any other value (numbers
@@ -234,14 +236,13 @@ unsafe fn locate(
                 }
                 let reg = st.registry.borrow();
                 let key = match object::to_cdata(l, st.cdata_tag.get(), 2) {
-                    Some(k) => reg.c_name(k.ty),
+                    Some(k) => reg.message_name(k.ty),
                     None => stack::type_name(l, 2).to_string(),
                 };
                 Err(Error::CannotIndexWith {
-                    ty: reg.c_name(ty),
+                    ty: reg.message_name(ty),
                     key,
-                }
-                .to_string())
+                })
             }
         }
     }
@@ -307,7 +308,7 @@ unsafe fn element(
     data: *mut u8,
     bytes: u64,
     index: i64,
-) -> Result<(Access, *mut u8), String> {
+) -> Result<(Access, *mut u8), Error> {
     let plan: ElementPlan = match st.field_cache.element(ty) {
         Some(plan) => plan,
         None => {
@@ -326,9 +327,8 @@ unsafe fn element(
     if outside {
         return Err(Error::IndexOutOfBounds {
             index,
-            ty: st.registry.borrow().c_name(ty),
-        }
-        .to_string());
+            ty: st.registry.borrow().message_name(ty),
+        });
     }
     // SAFETY: caller contract.
     let base = unsafe { base_address(data, plan.through_pointer) };
@@ -554,13 +554,10 @@ unsafe fn refuse_long_double(l: State, st: &ModuleState, access: Access) -> Resu
     let message = {
         let reg = st.registry.borrow();
         match reg.get(access.ty).kind {
-            CTypeKind::Float { size } if !matches!(size, 4 | 8) => Some(
-                Error::CannotConvert {
-                    from: reg.c_name(access.ty),
-                    to: "double".to_string(),
-                }
-                .to_string(),
-            ),
+            CTypeKind::Float { size } if !matches!(size, 4 | 8) => Some(Error::CannotConvert {
+                from: reg.message_name(access.ty),
+                to: "double".to_string(),
+            }),
             _ => None,
         }
     };
@@ -631,9 +628,9 @@ pub unsafe fn store(
     access: Access,
     address: *mut u8,
     value: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     if access.is_const {
-        return Err(Error::WriteToConstant.to_string());
+        return Err(Error::WriteToConstant);
     }
     // SAFETY: caller contract; conversions only inspect the stack.
     unsafe {
@@ -734,7 +731,7 @@ unsafe fn newindex_other(
             Err(message) => {
                 if super::ctype_object::record_constant(l, st, 1, 2).is_some() {
                     drop(message);
-                    return stack::raise_here(l, Error::WriteToConstant.to_string());
+                    return stack::raise_here(l, Error::WriteToConstant);
                 }
                 if push_metamethod(l, st, 1, c"__newindex") {
                     drop(message);
@@ -768,15 +765,14 @@ pub(super) unsafe fn cdata_namecall(l: State) -> c_int {
             let ty = object::to_cdata(l, st.cdata_tag.get(), 1).map(|h| h.ty);
             let message = match ty {
                 Some(ty) => Error::NoMember {
-                    ty: st.registry.borrow().c_name(ty),
+                    ty: st.registry.borrow().message_name(ty),
                     name: if name.is_null() {
                         "?".into()
                     } else {
                         CStr::from_ptr(name).to_string_lossy().into_owned()
                     },
-                }
-                .to_string(),
-                None => "bad self".into(),
+                },
+                None => Error::BadSelf,
             };
             return stack::raise(l, message);
         }
@@ -827,7 +823,7 @@ unsafe fn operand<'a>(l: State, st: &ModuleState, idx: c_int) -> Operand<'a> {
 ///
 /// # Safety
 /// `l` live inside a metamethod with operands at 1 and 2.
-unsafe fn operands<'a>(l: State, st: &ModuleState) -> Result<(Operand<'a>, Operand<'a>), String> {
+unsafe fn operands<'a>(l: State, st: &ModuleState) -> Result<(Operand<'a>, Operand<'a>), Error> {
     // SAFETY: caller contract; only inspects the stack.
     unsafe {
         let mut ops = [operand(l, st, 1), operand(l, st, 2)];
@@ -1186,8 +1182,8 @@ unsafe fn raise_for(l: State, st: &ModuleState, message: impl FnOnce(String) -> 
         let ty = object::to_cdata(l, st.cdata_tag.get(), 1)
             .map(|h| h.ty)
             .unwrap_or(CTypeId::VOID);
-        let text = message(st.registry.borrow().c_name(ty)).to_string();
-        stack::raise_here(l, text)
+        let error = message(st.registry.borrow().message_name(ty));
+        stack::raise_here(l, error)
     }
 }
 
@@ -1242,7 +1238,9 @@ pub(super) unsafe fn call_other(l: State, st: &'static ModuleState) -> c_int {
                 CTypeKind::Pointer { target } => target,
                 _ => ty,
             };
-            Error::NotCallable { ty: reg.c_name(ty) }.to_string()
+            Error::NotCallable {
+                ty: reg.message_name(ty),
+            }
         };
         stack::raise(l, message)
     }
@@ -1266,7 +1264,6 @@ pub(super) unsafe fn cdata_concat(l: State) -> c_int {
                     left: convert::lua_type_name(l, tag, &reg, 1),
                     right: convert::lua_type_name(l, tag, &reg, 2),
                 }
-                .to_string()
             }
         };
         stack::raise_here(l, message)
@@ -1439,8 +1436,9 @@ struct NewPlan {
     metatype: Option<CTypeId>,
 }
 
-fn size_error(function: &str) -> String {
-    format!("bad argument #1 to '{function}' ({})", Error::SizeUnknown)
+#[cold]
+fn size_error(function: &str) -> Error {
+    bad_argument(1, function, Error::SizeUnknown)
 }
 
 /// `ffi.new(ct [, nelem] [, init...])` with the type already read from argument 1.
@@ -1457,7 +1455,7 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
                 return new_zeroed(l, st, id, plan);
             }
         }
-        let plan = (|| -> Result<NewPlan, String> {
+        let plan = (|| -> Result<NewPlan, Error> {
             let reg = st.registry.borrow();
             let (size, nelem, first_init) = if reg.is_variable_length(id) {
                 let nelem = convert::element_count(l, st.cdata_tag.get(), &reg, 2, function)?;
@@ -1482,10 +1480,10 @@ pub unsafe fn new_cdata(l: State, st: &ModuleState, id: CTypeId, function: &str)
         let plan = stack::raise_err!(l, plan);
         // Luau's own limit on a userdata, refused here rather than raised by Luau.
         if plan.size as usize > object::MAX_BLOCK {
-            return stack::raise(l, Error::BlockTooBig.to_string());
+            return stack::raise(l, Error::BlockTooBig);
         }
         if object::allocation_refused(plan.size as usize + 64) {
-            return stack::raise(l, Error::NotEnoughMemory.to_string());
+            return stack::raise(l, Error::NotEnoughMemory);
         }
         let top = lua::lua_gettop(l);
         if only_type && plan.nelem.is_none() {
@@ -1531,7 +1529,7 @@ unsafe fn new_zeroed(l: State, st: &ModuleState, id: CTypeId, plan: hot::NewPlan
     // SAFETY: caller contract; push_new zero-fills the object.
     unsafe {
         if object::allocation_refused(plan.size as usize + 64) {
-            return stack::raise(l, Error::NotEnoughMemory.to_string());
+            return stack::raise(l, Error::NotEnoughMemory);
         }
         object::push_new(l, st.cdata_tag.get(), id, plan.size as usize, plan.align);
         if let Some(key) = plan.metatype {
@@ -1588,7 +1586,7 @@ pub unsafe fn attach_c_finalizer(
     st: &ModuleState,
     cd: c_int,
     fin: c_int,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     // SAFETY: caller contract; only our blocks are read; no Luau call is made.
     unsafe {
         let tag = st.cdata_tag.get();
@@ -1605,7 +1603,7 @@ pub unsafe fn attach_c_finalizer(
                 {
                     (memory::read_address(f.data), target)
                 }
-                _ => return Err(bad_finalizer(&reg.c_name(f.ty))),
+                _ => return Err(bad_finalizer(reg.message_name(f.ty))),
             };
             let one_word_parameter = match &reg.get(fn_type).kind {
                 CTypeKind::Function {
@@ -1621,13 +1619,16 @@ pub unsafe fn attach_c_finalizer(
                 _ => false,
             };
             if !one_word_parameter {
-                return Err(format!(
-                    "bad argument #2 to 'gc' (NYI: C finalizer of type '{}': one pointer or integer parameter expected)",
-                    reg.c_name(fn_type)
+                return Err(bad_argument(
+                    2,
+                    "gc",
+                    Error::CFinalizerType {
+                        ty: reg.message_name(fn_type),
+                    },
                 ));
             }
             if function == 0 {
-                return Err("bad argument #2 to 'gc' (NULL function)".to_string());
+                return Err(bad_argument(2, "gc", Error::NullFunction));
             }
             let argument = match convert::shape(&reg, h.ty) {
                 Shape::Pointer { .. } => finalizer::CArgument::PointerValue,
@@ -1646,7 +1647,7 @@ pub unsafe fn attach_c_finalizer(
             .borrow()
             .contains_key(&c_finalizer.function)
         {
-            return Err(Error::LuauCallbackFinalizer.to_string());
+            return Err(Error::LuauCallbackFinalizer);
         }
         detach_finalizer(l, st, cd);
         if let Some(h) = object::to_cdata(l, tag, cd) {
@@ -1662,8 +1663,16 @@ pub unsafe fn attach_c_finalizer(
     }
 }
 
-fn bad_finalizer(got: &str) -> String {
-    format!("bad argument #2 to 'gc' (function expected, got {got})")
+#[cold]
+fn bad_finalizer(got: impl Into<Cow<'static, str>>) -> Error {
+    bad_argument(
+        2,
+        "gc",
+        Error::Expected {
+            what: "function",
+            got: got.into(),
+        },
+    )
 }
 
 /// Removes the finalizer of the cdata at `cd`.
@@ -1755,16 +1764,13 @@ pub unsafe fn cast_cdata(l: State, st: &ModuleState, id: CTypeId, idx: c_int) ->
                 {
                     Ok((size, reg.align_of(id).unwrap_or(1), Shape::Other))
                 }
-                _ => Err(format!(
-                    "bad argument #1 to 'cast' ({})",
-                    Error::InvalidType
-                )),
+                _ => Err(bad_argument(1, "cast", Error::InvalidType)),
             }
         };
         let (size, align, shape) = stack::raise_err!(l, plan);
         // An absent value is an error (lua_absindex must not see an index past the top).
         if lua::lua_gettop(l) < idx {
-            return stack::raise(l, "bad argument #2 to 'cast' (value expected)".to_string());
+            return stack::raise(l, bad_argument(2, "cast", Error::ValueExpected));
         }
         let idx = lua::lua_absindex(l, idx);
         // The commonest cast, one pointer to another (`ffi.cast("const int *", p)` in a

@@ -193,10 +193,10 @@ pub(super) unsafe fn ctype_index(l: State) -> c_int {
         let id = to_ctype(l, st, 1).unwrap_or(CTypeId::VOID);
         let message = {
             let key = stack::to_bytes(l, 2).map(|b| String::from_utf8_lossy(b).into_owned());
-            let ty = st.registry.borrow().c_name(id);
+            let ty = st.registry.borrow().message_name(id);
             match key {
-                Some(name) => Error::NoMember { ty, name }.to_string(),
-                None => Error::CannotIndex { ty }.to_string(),
+                Some(name) => Error::NoMember { ty, name },
+                None => Error::CannotIndex { ty },
             }
         };
         stack::raise_here(l, message)
@@ -217,8 +217,7 @@ unsafe fn refuse_non_string_key(l: State) -> Result<(), c_int> {
             let message = Error::CannotIndexWith {
                 ty: "ctype".to_string(),
                 key: stack::type_name(l, 2).to_string(),
-            }
-            .to_string();
+            };
             return Err(stack::raise_here(l, message));
         }
     }
@@ -253,8 +252,8 @@ pub(super) unsafe fn ctype_newindex(l: State) -> c_int {
             let name = stack::to_bytes(l, 2)
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default();
-            let ty = st.registry.borrow().c_name(id);
-            Error::NoMember { ty, name }.to_string()
+            let ty = st.registry.borrow().message_name(id);
+            Error::NoMember { ty, name }
         };
         stack::raise_here(l, message)
     }

@@ -10,7 +10,7 @@
 //! nil); the other mismatches cannot be, and the README says so.
 
 use super::stack::State;
-use crate::error::Error;
+use crate::error::{Error, LuauBuild};
 use mlua::ffi as lua;
 
 /// The Luau release of the `luau0-src` that mlua-sys builds (`0.22.0+luau740`); a test
@@ -64,13 +64,17 @@ pub unsafe fn mismatch(l: State) -> Option<Error> {
         ok
     };
     (!registry_ok).then(|| Error::IncompatibleLuau {
-        found: "a Luau whose LUA_REGISTRYINDEX differs".into(),
+        found: LuauBuild::OtherRegistryIndex,
         expected: describe((LUAU_RELEASE, MAXCSTACK, VECTOR_SIZE)),
     })
 }
 
-fn describe((release, maxcstack, vector): (u32, i32, i32)) -> String {
-    format!("Luau 0.{release} with LUAI_MAXCSTACK={maxcstack}, LUA_VECTOR_SIZE={vector}")
+fn describe((release, maxcstack, vector_size): (u32, i32, i32)) -> LuauBuild {
+    LuauBuild::Stamp {
+        release,
+        maxcstack,
+        vector_size,
+    }
 }
 
 #[cfg(test)]

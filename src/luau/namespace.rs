@@ -99,7 +99,7 @@ enum Resolved {
 ///
 /// # Safety
 /// `l` live.
-unsafe fn key_name(l: State, function: &str) -> Result<String, String> {
+unsafe fn key_name(l: State, function: &str) -> Result<String, Error> {
     // SAFETY: caller contract.
     match unsafe { stack::to_bytes(l, 2) } {
         Some(bytes) => Ok(String::from_utf8_lossy(bytes).into_owned()),
@@ -109,28 +109,25 @@ unsafe fn key_name(l: State, function: &str) -> Result<String, String> {
             Err(bad_argument(
                 2,
                 function,
-                format!("string expected, got {got}"),
+                Error::Expected {
+                    what: "string",
+                    got: got.into(),
+                },
             ))
         }
     }
 }
 
-fn resolve(st: &ModuleState, library: &Library, name: &str) -> Result<Resolved, String> {
-    let reg = st
-        .registry
-        .try_borrow()
-        .map_err(|_| "ffi: type registry busy".to_string())?;
-    let missing = || {
-        Error::MissingDeclaration {
-            name: name.to_string(),
-        }
-        .to_string()
+fn resolve(st: &ModuleState, library: &Library, name: &str) -> Result<Resolved, Error> {
+    let reg = st.registry.try_borrow().map_err(|_| Error::RegistryBusy)?;
+    let missing = || Error::MissingDeclaration {
+        name: name.to_string(),
     };
     let address = |asm: &Option<String>| {
         library
             .address_of(name, asm.as_deref())
             .map(|a| a.as_ptr() as usize)
-            .map_err(|e| e.to_string())
+            .map_err(Error::from)
     };
     match reg.symbol(name).ok_or_else(missing)? {
         Symbol::Function { ty, asm_name } => Ok(Resolved::Function {
@@ -268,10 +265,7 @@ pub(super) unsafe fn namespace_newindex(l: State) -> c_int {
         let result =
             key_name(l, "__newindex").and_then(|name| match resolve(st, library, &name)? {
                 Resolved::Variable { access, address } if !access.is_const => {
-                    let reg = st
-                        .registry
-                        .try_borrow()
-                        .map_err(|_| "ffi: type registry busy".to_string())?;
+                    let reg = st.registry.try_borrow().map_err(|_| Error::RegistryBusy)?;
                     let size = reg.size_of(access.ty).unwrap_or(0);
                     c_from_lua(
                         l,
@@ -284,7 +278,7 @@ pub(super) unsafe fn namespace_newindex(l: State) -> c_int {
                         Context::Init,
                     )
                 }
-                _ => Err(Error::WriteToConstant.to_string()),
+                _ => Err(Error::WriteToConstant),
             });
         if let Err(message) = result {
             return stack::raise_here(l, message);
@@ -322,14 +316,16 @@ pub(super) unsafe fn ffi_load(l: State) -> c_int {
                 Err(bad_argument(
                     1,
                     "load",
-                    format!("string expected, got {got}"),
+                    Error::Expected {
+                        what: "string",
+                        got: got.into(),
+                    },
                 ))
             }
         };
         let global = lua::lua_toboolean(l, 2) != 0;
-        let library = name.and_then(|name| {
-            stack::guarded(|| Library::load(&name, global).map_err(|e| e.to_string()))
-        });
+        let library = name
+            .and_then(|name| stack::guarded(|| Library::load(&name, global).map_err(Error::from)));
         let library = stack::raise_err!(l, library);
         push(l, st, library);
         1

@@ -1,12 +1,14 @@
 //! Raw Luau stack helpers: the only place the Lua-facing code touches `lua_*` directly.
 //!
-//! Errors are plain Luau strings, and no Luau error ever unwinds through Rust: a module
+//! Errors are [`Error`]s (`src/error.rs`, the one message catalogue) until they are
+//! raised, then plain Luau strings; no Luau error ever unwinds through Rust: a module
 //! function pushes its error with [`raise`] and returns [`RAISE`] to its C trampoline
 //! (`entries.rs`), which calls `lua_error` once the Rust frame is gone; Luau functions
 //! are called with [`call`] (protected). The pattern every API function follows: read
 //! arguments with non-raising calls, run the Rust work in [`guarded`] (a panic becomes an
 //! error message), then push results or return [`raise`].
 
+use crate::error::Error;
 use mlua::ffi::{self as lua, lua_State};
 use std::ffi::{c_int, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,9 +20,9 @@ pub type State = *mut lua_State;
 /// `entries.rs`.
 pub type CFunction = unsafe extern "C-unwind" fn(State) -> c_int;
 
-/// Runs pure Rust work, turning a panic into an error message so that no Rust unwind
-/// reaches a C frame.
-pub fn guarded<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+/// Runs pure Rust work, turning a panic into an error so that no Rust unwind reaches a C
+/// frame.
+pub fn guarded<T>(work: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     match catch_unwind(AssertUnwindSafe(work)) {
         Ok(result) => result,
         Err(payload) => {
@@ -29,7 +31,7 @@ pub fn guarded<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String>
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            Err(format!("internal error in luau-ffi: {what}"))
+            Err(Error::Internal(what))
         }
     }
 }
@@ -38,13 +40,14 @@ pub fn guarded<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String>
 /// on top of the stack raised as a Luau error.
 pub const RAISE: c_int = -1;
 
-/// Pushes `message` as the error to raise and returns [`RAISE`], for the function to
-/// return to its trampoline. Uses 1 stack slot.
+/// Pushes `error`'s message as the error to raise and returns [`RAISE`], for the function
+/// to return to its trampoline. Uses 1 stack slot.
 ///
 /// # Safety
 /// `l` must be a live state inside a module function with a free slot.
 #[must_use = "return RAISE to the trampoline"]
-pub unsafe fn raise(l: State, message: String) -> c_int {
+pub unsafe fn raise(l: State, error: Error) -> c_int {
+    let message = error.into_message();
     // SAFETY: l is live (caller contract); Luau copies the bytes.
     unsafe { lua::lua_pushlstring(l, message.as_ptr().cast(), message.len()) };
     RAISE
@@ -58,7 +61,8 @@ pub unsafe fn raise(l: State, message: String) -> c_int {
 /// # Safety
 /// As [`raise`]; called from a metamethod, with 2 free slots.
 #[must_use = "return RAISE to the trampoline"]
-pub unsafe fn raise_here(l: State, message: String) -> c_int {
+pub unsafe fn raise_here(l: State, error: Error) -> c_int {
+    let message = error.into_message();
     // SAFETY: l is live (caller contract); luaL_where pushes one string (empty when the
     // caller is not Luau code), concatenated with the message.
     unsafe {
@@ -171,8 +175,8 @@ pub unsafe fn set_table(l: State, table: c_int) -> Result<(), c_int> {
     }
 }
 
-/// Unwraps a `Result`, or returns [`raise`] of its error from the enclosing module
-/// function (which must return `c_int`).
+/// Unwraps a `Result`, or returns [`raise`] of its error (anything that converts into an
+/// [`Error`]) from the enclosing module function (which must return `c_int`).
 macro_rules! raise_err {
     ($l:expr, $result:expr) => {
         match $result {

@@ -362,7 +362,7 @@ fn find(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut candidates = vec![dir.join(OsStr::from_bytes(&file_name))];
+    let mut candidates: Vec<PathBuf> = vec![dir.join(OsStr::from_bytes(&file_name))];
     for pattern in cpath_patterns() {
         let mut file = Vec::with_capacity(pattern.len() + name.len());
         for &b in &pattern {
@@ -372,7 +372,10 @@ fn find(
                 file.push(b);
             }
         }
-        candidates.push(PathBuf::from(OsStr::from_bytes(&file)));
+        let file = PathBuf::from(OsStr::from_bytes(&file));
+        if !candidates.contains(&file) {
+            candidates.push(file);
+        }
     }
 
     for candidate in &candidates {
@@ -396,15 +399,48 @@ fn find(
         }
     }
 
+    Err(not_found_message(
+        request,
+        alias_error,
+        &candidates,
+        std::env::var_os(CPATH_VAR).as_deref(),
+    ))
+}
+
+/// `module 'x' not found:`, the alias error if any, every file tried, then how to search
+/// elsewhere: what `LUAU_CPATH` holds, or that it is unset.
+fn not_found_message(
+    request: &[u8],
+    alias_error: Option<&[u8]>,
+    candidates: &[PathBuf],
+    cpath: Option<&OsStr>,
+) -> String {
     let mut msg = format!("module '{}' not found:", String::from_utf8_lossy(request));
     if let Some(err) = alias_error {
         msg.push_str("\n\t");
         msg.push_str(&String::from_utf8_lossy(err));
     }
-    for candidate in &candidates {
+    for candidate in candidates {
         let _ = write!(msg, "\n\tno file '{}'", candidate.display());
     }
-    Err(msg)
+    match cpath {
+        Some(cpath) => {
+            let _ = write!(
+                msg,
+                "\n\t{CPATH_VAR} is '{}' (';'-separated patterns, '?' is the module name, \
+                 ';;' the default)",
+                String::from_utf8_lossy(cpath.as_bytes())
+            );
+        }
+        None => {
+            let _ = write!(
+                msg,
+                "\n\t{CPATH_VAR} is not set: set it to ';'-separated patterns where '?' is \
+                 the module name (e.g. '/path/to/dist/?.{MODULE_EXT}')"
+            );
+        }
+    }
+    msg
 }
 
 /// `dlopen`s the library (once per file) and looks up its entry point. Pure Rust + libc.
@@ -456,6 +492,40 @@ fn dl_error() -> String {
             "unknown dynamic loader error".to_string()
         } else {
             CStr::from_ptr(e).to_string_lossy().into_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows: the `LUAU_CPATH` value (None: unset), then what the message must contain.
+    #[test]
+    fn not_found_lists_the_files_and_names_luau_cpath() {
+        let files = [PathBuf::from("/a/ffi.so"), PathBuf::from("/b/ffi.so")];
+        let rows: [(Option<&str>, &[&str]); 2] = [
+            (
+                None,
+                &[
+                    "module 'ffi' not found:",
+                    "\n\tno file '/a/ffi.so'\n\tno file '/b/ffi.so'",
+                    "\n\tLUAU_CPATH is not set: set it to ';'-separated patterns",
+                ],
+            ),
+            (
+                Some("/b/?.so;;"),
+                &[
+                    "\n\tno file '/b/ffi.so'",
+                    "\n\tLUAU_CPATH is '/b/?.so;;' (';'-separated patterns",
+                ],
+            ),
+        ];
+        for (cpath, wanted) in rows {
+            let msg = not_found_message(b"ffi", None, &files, cpath.map(OsStr::new));
+            for part in wanted {
+                assert!(msg.contains(part), "{cpath:?}: {part:?} not in {msg:?}");
+            }
         }
     }
 }
