@@ -27,7 +27,7 @@
 
 #![forbid(unsafe_code)]
 
-mod hash;
+pub mod hash;
 pub mod layout;
 mod spelling;
 
