@@ -1892,7 +1892,7 @@ impl<'s, 'r> Parser<'s, 'r> {
     fn check_duplicate_members(&self, fields: &[FieldDecl]) -> PResult<()> {
         const LINEAR: usize = 16;
         let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
-        let mut set: Option<crate::ctype::hash::FxHashSet<&str>> = None;
+        let mut set: Option<crate::ctype::FxHashSet<&str>> = None;
         let mut stack: Vec<(Option<&str>, CTypeId)> = fields
             .iter()
             .rev()

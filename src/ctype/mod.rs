@@ -27,11 +27,11 @@
 
 #![forbid(unsafe_code)]
 
-pub mod hash;
+mod hash;
 pub mod layout;
 mod spelling;
 
-pub use hash::FxHashMap;
+pub use hash::{FxHashMap, FxHashSet};
 
 pub use layout::{LayoutRules, PackStack};
 
