@@ -98,6 +98,8 @@ double apply_vec(double (*f)(vec3), vec3 v) { return f(v); }
 vec3 make_vec_via(vec3 (*f)(double), double k) { return f(k); }
 int apply_narrow(int8_t (*f)(int8_t), int8_t x) { return f(x); }
 int apply_n(int (*f)(int, int), int n) { int s = 0; for (int i = 0; i < n; i++) s = f(s, i); return s; }
+/* bench/callgrind/callback_ffi: a comparator of two int pointers called n times. */
+int apply_cmp_n(int (*f)(const int *, const int *), const int *a, int n) { int s = 0; for (int i = 0; i < n; i++) s += f(&a[i & 1], &a[(i + 1) & 1]); return s; }
 double apply_mixed(double (*f)(int, double, float, const char *), int a, double b, float c, const char *d) {
     return f(a, b, c, d);
 }

@@ -69,19 +69,23 @@ fn common_type(a: IntTy, b: IntTy) -> IntTy {
     }
 }
 
-/// Binary operators by precedence level (lowest first), after `?:`.
-const BINARY_LEVELS: [&[&str]; 10] = [
-    &["||"],
-    &["&&"],
-    &["|"],
-    &["^"],
-    &["&"],
-    &["==", "!="],
-    &["<", "<=", ">", ">="],
-    &["<<", ">>"],
-    &["+", "-"],
-    &["*", "/", "%"],
-];
+/// The precedence level of a binary operator, lowest first (`||` 0 … `*` `/` `%` 9),
+/// below `?:`; `None` for any other punctuator.
+fn binary_level(p: &str) -> Option<usize> {
+    Some(match p.as_bytes() {
+        b"||" => 0,
+        b"&&" => 1,
+        b"|" => 2,
+        b"^" => 3,
+        b"&" => 4,
+        b"==" | b"!=" => 5,
+        b"<" | b"<=" | b">" | b">=" => 6,
+        b"<<" | b">>" => 7,
+        b"+" | b"-" => 8,
+        b"*" | b"/" | b"%" => 9,
+        _ => return None,
+    })
+}
 
 impl Parser<'_, '_> {
     /// A constant expression (`?:` and below; no comma operator).
@@ -132,14 +136,16 @@ impl Parser<'_, '_> {
         Ok(result)
     }
 
-    fn binary(&mut self, level: usize) -> Result<Value, Error> {
-        if level == BINARY_LEVELS.len() {
-            return self.unary();
-        }
-        let mut left = self.binary(level + 1)?;
+    /// The binary operators of precedence `min` and above, left-associative, by
+    /// precedence climbing: each token's level is looked up once, not once per level.
+    fn binary(&mut self, min: usize) -> Result<Value, Error> {
+        let mut left = self.unary()?;
         loop {
-            let op = match self.tok().kind {
-                TokKind::Punct(p) if BINARY_LEVELS[level].contains(&p) => p,
+            let (op, level) = match self.tok().kind {
+                TokKind::Punct(p) => match binary_level(p) {
+                    Some(level) if level >= min => (p, level),
+                    _ => return Ok(left),
+                },
                 _ => return Ok(left),
             };
             let line = self.line();

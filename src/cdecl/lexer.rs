@@ -2,7 +2,7 @@
 //! `$` parameters and `#pragma pack`; comments, splices, other pragmas and line markers
 //! vanish; other directives are refused.
 
-use nom::bytes::complete::{take_while, take_while1};
+use nom::bytes::complete::take_while;
 use nom::IResult;
 use std::borrow::Cow;
 
@@ -79,13 +79,43 @@ const PUNCTUATORS: [&str; 38] = [
 ];
 const SINGLE_PUNCTUATORS: &str = "+-~!/%^|.";
 
-/// As LuaJIT, any non-ASCII character is part of an identifier (`int café;`).
-fn identifier(input: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())(input)
+/// The identifier `input` starts with (its first character is a letter, `_` or not
+/// ASCII). As LuaJIT, any non-ASCII character is part of an identifier (`int café;`).
+/// Scanned by bytes: every byte of a non-ASCII character is >= 0x80, so the identifier
+/// ends at an ASCII byte, a character boundary.
+fn identifier(input: &str) -> &str {
+    let len = input
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
+        .unwrap_or(input.len());
+    &input[..len]
 }
 
 fn number_body(input: &str) -> IResult<&str, &str> {
     take_while(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')(input)
+}
+
+/// The token of a decimal constant without suffix of at most 18 digits (no leading
+/// zero, which would make it octal): `int` when it fits, else `long`, as the general
+/// path of [`Lexer::number`] types it. `None` for any other number.
+fn plain_decimal(text: &str) -> Option<TokKind> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty()
+        || bytes.len() > 18
+        || (bytes.len() > 1 && bytes[0] == b'0')
+        || !bytes.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let value = bytes
+        .iter()
+        .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+    let ty = if value <= i32::MAX as u64 {
+        IntTy::INT
+    } else {
+        IntTy::LONG
+    };
+    Some(TokKind::Int(value, ty))
 }
 
 pub struct Lexer<'s> {
@@ -109,10 +139,6 @@ impl<'s> Lexer<'s> {
 
     fn rest(&self) -> &'s str {
         &self.src[self.pos..]
-    }
-
-    fn err(&self, message: ParseMessage, near: &str) -> Error {
-        Error::parse_near(message, near, self.line)
     }
 
     /// Skips whitespace, comments and line splices; notes line starts.
@@ -236,8 +262,7 @@ impl<'s> Lexer<'s> {
             });
         };
         let kind = if c.is_ascii_alphabetic() || c == '_' || !c.is_ascii() {
-            let (_, ident) =
-                identifier(rest).map_err(|_| self.err(ParseMessage::UnexpectedSymbol, "?"))?;
+            let ident = identifier(rest);
             // Wide and unicode literals: L"x", u8"x", L'x' …
             let after = rest.as_bytes().get(ident.len()).copied();
             if matches!(ident, "L" | "u" | "U" | "u8") && matches!(after, Some(b'"' | b'\'')) {
@@ -299,6 +324,14 @@ impl<'s> Lexer<'s> {
         let _ = bytes;
         self.pos = end;
         let text = &self.src[start..end];
+        if let Some(kind) = plain_decimal(text) {
+            return Ok(Token {
+                kind,
+                start: start as u32,
+                end: end as u32,
+                line,
+            });
+        }
         let malformed = || Error::parse_near(ParseMessage::MalformedNumber, text, line);
         let lower = text.to_ascii_lowercase();
         let is_hex = lower.starts_with("0x");

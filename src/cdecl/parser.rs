@@ -1887,24 +1887,37 @@ impl<'s, 'r> Parser<'s, 'r> {
         }
     }
 
-    /// gcc's `duplicate member 'a'`, also through transparent anonymous members.
+    /// gcc's `duplicate member 'a'`, also through transparent anonymous members. The
+    /// names are borrowed; a few are compared pairwise, more go through a hash set.
     fn check_duplicate_members(&self, fields: &[FieldDecl]) -> PResult<()> {
-        let mut seen = std::collections::HashSet::new();
-        let mut stack: Vec<(Option<String>, CTypeId)> = fields
+        const LINEAR: usize = 16;
+        let mut seen: Vec<&str> = Vec::with_capacity(fields.len());
+        let mut set: Option<crate::ctype::FxHashSet<&str>> = None;
+        let mut stack: Vec<(Option<&str>, CTypeId)> = fields
             .iter()
             .rev()
-            .map(|f| (f.name.clone(), f.ty))
+            .map(|f| (f.name.as_deref(), f.ty))
             .collect();
         while let Some((name, ty)) = stack.pop() {
             match name {
                 Some(name) => {
-                    if !seen.insert(name.clone()) {
-                        return Err(self.err_plain(ParseMessage::DuplicateMember(name)));
+                    let duplicate = match set.as_mut() {
+                        Some(set) => !set.insert(name),
+                        None => seen.contains(&name),
+                    };
+                    if duplicate {
+                        return Err(self.err_plain(ParseMessage::DuplicateMember(name.to_string())));
+                    }
+                    if set.is_none() {
+                        seen.push(name);
+                        if seen.len() > LINEAR {
+                            set = Some(seen.drain(..).collect());
+                        }
                     }
                 }
                 None => {
                     if let Some(def) = self.reg.record(ty) {
-                        stack.extend(def.fields.iter().rev().map(|f| (f.name.clone(), f.ty)));
+                        stack.extend(def.fields.iter().rev().map(|f| (f.name.as_deref(), f.ty)));
                     }
                 }
             }

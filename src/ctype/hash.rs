@@ -2,11 +2,13 @@
 //! words, a few instructions per word where SipHash costs about a hundred per key. Its
 //! keys are C types and names a script declared; a collision costs one more comparison.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A `HashMap` with [`FxHasher`].
 pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A `HashSet` with [`FxHasher`].
+pub type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 #[derive(Default)]
 pub struct FxHasher(u64);

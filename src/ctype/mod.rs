@@ -31,7 +31,7 @@ mod hash;
 pub mod layout;
 mod spelling;
 
-pub use hash::FxHashMap;
+pub use hash::{FxHashMap, FxHashSet};
 
 pub use layout::{LayoutRules, PackStack};
 

@@ -439,6 +439,12 @@ pub(super) unsafe fn ffi_new(l: State) -> c_int {
     unsafe {
         let st = ModuleState::of_call(l);
         cdata_object::safe_point(l, st);
+        // The common `new(ct)`: a ctype object with a plan, read without ctype_arg.
+        if let Some(id) = ctype_object::to_ctype(l, st, 1) {
+            if let Some(results) = cdata_object::new_plain(l, st, id) {
+                return results;
+            }
+        }
         let id = ctype_arg(l, st, 1, "new", 0);
         let id = stack::raise_err!(l, id);
         cdata_object::new_cdata(l, st, id, "new")

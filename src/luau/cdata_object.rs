@@ -1542,6 +1542,20 @@ unsafe fn new_zeroed(l: State, st: &ModuleState, id: CTypeId, plan: hot::NewPlan
     }
 }
 
+/// `new(ct)` with no initializer of a type whose cached `new` plan has no metatype: the
+/// zero-filled object pushed (`Some(1)`, or a raise); `None` for anything else.
+///
+/// # Safety
+/// As [`new_cdata`].
+#[inline(always)]
+pub unsafe fn new_plain(l: State, st: &ModuleState, id: CTypeId) -> Option<c_int> {
+    let plan = st.hot.new_plan(id)?;
+    // SAFETY: caller contract.
+    unsafe {
+        (plan.metatype.is_none() && lua::lua_gettop(l) == 1).then(|| new_zeroed(l, st, id, plan))
+    }
+}
+
 /// Sets the function at `fin` as the finalizer of the cdata at `cd` (replacing any).
 ///
 /// # Safety

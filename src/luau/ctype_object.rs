@@ -126,6 +126,11 @@ pub(super) unsafe fn ctype_call(l: State) -> c_int {
         let Some(id) = to_ctype(l, st, 1) else {
             return 0;
         };
+        // `ct()` of a type whose `new` plan says it has no metatype (the plan is dropped
+        // when one is set): no `__new` to look for.
+        if let Some(results) = cdata_object::new_plain(l, st, id) {
+            return results;
+        }
         if let Some(key) = metatype_of(l, st) {
             if cdata_object::push_metatype_field(l, st, key, c"__new") {
                 lua::lua_insert(l, 1);
