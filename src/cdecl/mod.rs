@@ -184,3 +184,31 @@ pub fn macro_tokens(src: &str) -> Result<Vec<(MacroToken, String)>, Error> {
         })
         .collect())
 }
+
+/// The top-level declarations of `src`, verbatim: each ends at a `;` outside brackets
+/// (a `#pragma` line is one of its own, flagged `true`). Text after the last `;` is
+/// the last item.
+pub fn split_declarations(src: &str) -> Result<Vec<(&str, bool)>, Error> {
+    let (tokens, _) = lexer::tokenize(src)?;
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut from = 0usize;
+    for t in &tokens {
+        let end = t.end as usize;
+        match &t.kind {
+            TokKind::Punct("(" | "[" | "{") => depth += 1,
+            TokKind::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            TokKind::Punct(";") if depth == 0 => {
+                items.push((&src[from..end], false));
+                from = end;
+            }
+            TokKind::Pragma(_) if depth == 0 => {
+                items.push((&src[t.start as usize..end], true));
+                from = end;
+            }
+            TokKind::Eof if !src[from..].trim().is_empty() => items.push((&src[from..], false)),
+            _ => {}
+        }
+    }
+    Ok(items)
+}

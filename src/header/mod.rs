@@ -13,7 +13,9 @@
 
 pub mod macros;
 
+use crate::cdecl;
 use crate::error::Error;
+use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -23,6 +25,46 @@ use std::process::{Command, Stdio};
 pub struct Options {
     pub cflags: Vec<String>,
     pub pkgs: Vec<String>,
+}
+
+/// The declarations `ffi.include` has cdef'd in one Luau state, by their text with
+/// white space collapsed: headers share declarations (`struct timespec`, typedefs,
+/// enums) that C refuses to see defined twice, so a later header's copy of one is left
+/// out of its cdef.
+#[derive(Debug, Default)]
+pub struct Included {
+    seen: HashSet<String>,
+}
+
+/// A header's declarations less those included before, and their keys to remember
+/// once the cdef succeeded.
+pub struct Fresh {
+    pub text: String,
+    keys: Vec<String>,
+}
+
+impl Included {
+    /// `declarations` (preprocessed) without the ones cdef'd by earlier includes.
+    pub fn fresh(&self, declarations: &str) -> Result<Fresh, Error> {
+        let mut fresh = Fresh {
+            text: String::with_capacity(declarations.len()),
+            keys: Vec::new(),
+        };
+        for (item, is_pragma) in cdecl::split_declarations(declarations)? {
+            let key = item.split_whitespace().collect::<Vec<_>>().join(" ");
+            if is_pragma || !self.seen.contains(&key) {
+                fresh.text.push_str(item);
+                fresh.text.push('\n');
+                fresh.keys.push(key);
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Records the declarations of `fresh` as cdef'd.
+    pub fn remember(&mut self, fresh: Fresh) {
+        self.seen.extend(fresh.keys);
+    }
 }
 
 /// The line a header is included by: `#include "path"` for a path (it starts with `/`,

@@ -80,13 +80,20 @@ fn work(st: &ModuleState, header: &str, options: &Options) -> Result<Found, Stri
         .registry
         .try_borrow_mut()
         .map_err(|_| "ffi: type registry busy".to_string())?;
-    cdecl::cdef(&mut reg, &declarations, &[]).map_err(|e| {
+    let in_header = |e: Error| {
         Error::IncludeDeclarations {
             header: header.to_string(),
             inner: e.to_string(),
         }
         .to_string()
-    })?;
+    };
+    let mut included = st
+        .included
+        .try_borrow_mut()
+        .map_err(|_| "ffi: type registry busy".to_string())?;
+    let fresh = included.fresh(&declarations).map_err(in_header)?;
+    cdecl::cdef(&mut reg, &fresh.text, &[]).map_err(in_header)?;
+    included.remember(fresh);
     let macros = header::macros::evaluate(&mut reg, &defines);
     Ok(Found {
         constants: macros.constants,
