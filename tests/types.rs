@@ -192,6 +192,9 @@ const ACCEPTED: &[&str] = &[
     r#"local s: string = ffi.string(arr, i64) .. ffi.string(buffer.create(1), 1)"#,
     r#"local ok: boolean = ffi.isnull(ffi.nullptr) and ffi.abi("le") and ffi.istype("int", 1)"#,
     r#"local s: string = ffi.os .. ffi.arch; local e: number = ffi.errno(0)"#,
+    // ffi.include: options, the namespace and the skipped macros.
+    r#"local z = ffi.include("zlib.h", { lib = ffi.load("z"), cflags = { "-I." }, pkg = "zlib", verbose = true }); local v: number = z.Z_OK"#,
+    r#"local _, skipped = ffi.include("zlib.h", { cflags = "-DX=1" }); local r: string? = skipped and skipped.X"#,
 ];
 
 /// Misuses the definitions must flag: (code, the checker's message for it).
@@ -324,8 +327,12 @@ const REJECTED: &[(&str, &str)] = &[
     ),
     // Names the module does not have.
     (
-        "ffi.include(\"zlib.h\")",
-        "Key 'include' not found in table 'FFI'",
+        "ffi.include(5)",
+        "Expected this to be 'string', but got 'number'",
+    ),
+    (
+        r#"ffi.include("zlib.h", { cflags = 5 })"#,
+        "Type 'number' could not be converted into '({ string } | string)?'",
     ),
     ("print(ffi.NULL)", "Key 'NULL' not found in table 'FFI'"),
     (
