@@ -430,10 +430,16 @@ fn generated_bindings_and_their_demos_check_without_diagnostics() {
     for (name, require_line) in BINDINGS {
         let module = fs::read_to_string(dir.join(format!("{name}.luau"))).expect("bindings");
         let demo = fs::read_to_string(dir.join(format!("{name}_demo.luau"))).expect("demo");
-        assert!(demo.contains(require_line), "{name}_demo.luau: {require_line}");
+        assert!(
+            demo.contains(require_line),
+            "{name}_demo.luau: {require_line}"
+        );
         for (what, source) in [
             (format!("{name}.luau"), module),
-            (format!("{name}_demo.luau"), bindings_with(name, require_line, &demo)),
+            (
+                format!("{name}_demo.luau"),
+                bindings_with(name, require_line, &demo),
+            ),
         ] {
             if !source.starts_with("--!strict\n") {
                 failures.push(format!("{what}: not --!strict"));
@@ -487,7 +493,11 @@ fn misuses_of_generated_bindings_are_flagged() {
     let mut checker = checker();
     let mut failures = Vec::new();
     for (name, code, message) in BINDING_MISUSES {
-        let require_line = BINDINGS.iter().find(|(n, _)| n == name).expect("bindings").1;
+        let require_line = BINDINGS
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("bindings")
+            .1;
         let source = bindings_with(name, require_line, &format!("--!strict\n{code}\n"));
         let last = source.lines().count() as u32 - 1;
         let diagnostics = check(&mut checker, &source);
@@ -495,7 +505,10 @@ fn misuses_of_generated_bindings_are_flagged() {
             d.severity == Severity::Error && d.line == last && d.message.contains(message)
         });
         if !flagged {
-            failures.push(format!("{code}\n  expected: {message}\n{}", describe(&diagnostics)));
+            failures.push(format!(
+                "{code}\n  expected: {message}\n{}",
+                describe(&diagnostics)
+            ));
         }
     }
     assert!(failures.is_empty(), "not flagged:\n{}", failures.join("\n"));

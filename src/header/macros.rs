@@ -108,7 +108,11 @@ impl<'a> Evaluator<'a, '_> {
         let mut text = String::new();
         for (token, spelling) in &tokens {
             match token {
-                MacroToken::Ident(id) if self.bodies.contains_key(id.as_str()) => {
+                // A macro naming a declared constant (`#define E E`) leaves it to the
+                // evaluator.
+                MacroToken::Ident(id)
+                    if self.bodies.contains_key(id.as_str()) && self.reg.symbol(id).is_none() =>
+                {
                     let id: &'a str = self
                         .bodies
                         .get_key_value(id.as_str())
@@ -196,5 +200,81 @@ fn int_literal(c: IntConstant) -> String {
         format!("(-{}{suffix}-1)", -(v + 1))
     } else {
         format!("({v}{suffix})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(v: i128, size: u8, signed: bool) -> MacroValue {
+        MacroValue::Int(IntConstant {
+            bits: v as u64,
+            size,
+            signed,
+        })
+    }
+
+    #[test]
+    fn constants_and_skips() {
+        let mut reg = Registry::new();
+        cdecl::cdef(
+            &mut reg,
+            "enum { E = 7 }; typedef struct { int a, b; } pair;",
+            &[],
+        )
+        .expect("cdef");
+        let defines = "#define A 1\n#define B (A + 2)\n#define C 0x80000000\n\
+            #define D -1L\n#define U 18446744073709551615UL\n#define F (-1.5e3f)\n\
+            #define H 0x1.8p1\n#define S \"a\" \"b\\n\"\n#define G (E * 2)\n\
+            #define Z sizeof(pair)\n#define N (int)3.9\n#define FN(x) x\n#define EMPTY\n\
+            #define R R\n#define P1 P2\n#define P2 P1\n#define E E\n\
+            #define BAD1 FN(1)\n#define BAD2 foo\n#define BAD3 (A +)\n#define FS F\n";
+        let m = evaluate(&mut reg, defines);
+        let get = |n: &str| {
+            m.constants
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+        };
+        let rows = [
+            ("A", Some(int(1, 4, true))),
+            ("B", Some(int(3, 4, true))),
+            ("C", Some(int(0x8000_0000, 4, false))),
+            ("D", Some(int(-1, 8, true))),
+            ("U", Some(int(u64::MAX as i128, 8, false))),
+            ("F", Some(MacroValue::Float(-1500.0))),
+            ("H", Some(MacroValue::Float(3.0))),
+            ("S", Some(MacroValue::Str("ab\n".into()))),
+            ("G", Some(int(14, 4, true))),
+            ("Z", Some(int(8, 8, false))),
+            ("FN", None),
+            ("EMPTY", None),
+            ("R", None),
+            ("P1", None),
+            ("E", None),
+            ("BAD1", None),
+            ("BAD2", None),
+            ("BAD3", None),
+            ("FS", None),
+        ];
+        for (name, expected) in rows {
+            assert_eq!(get(name), expected, "{name}");
+        }
+        let skipped = |n: &str| {
+            m.skipped
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, r)| r.clone())
+        };
+        assert_eq!(skipped("FN"), Some(MacroSkip::FunctionLike));
+        assert_eq!(skipped("EMPTY"), Some(MacroSkip::Empty));
+        assert_eq!(skipped("E"), Some(MacroSkip::Declared));
+        assert_eq!(
+            skipped("BAD1"),
+            Some(MacroSkip::NotConstantName("FN".into()))
+        );
+        assert_eq!(skipped("FS"), Some(MacroSkip::NotConstantName("F".into())));
+        assert!(matches!(skipped("BAD2"), Some(MacroSkip::NotConstant(_))));
     }
 }
