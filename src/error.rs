@@ -281,8 +281,13 @@ pub enum Error {
     IncludeBadOption { name: String, expected: String },
     /// The preprocessor's output is not UTF-8.
     IncludeNotUtf8,
-    /// `ffi.include`: the preprocessed header does not cdef.
-    IncludeDeclarations { header: String, inner: String },
+    /// `ffi.include`: the preprocessed header does not cdef; `text` is the line of the
+    /// preprocessed output the parser stopped at.
+    IncludeDeclarations {
+        header: String,
+        inner: String,
+        text: Option<String>,
+    },
 }
 
 /// Why `ffi.include` made no constant of a `#define` (listed with `verbose = true`).
@@ -522,8 +527,16 @@ impl fmt::Display for Error {
                 )
             }
             Error::IncludeNotUtf8 => f.write_str("output is not UTF-8"),
-            Error::IncludeDeclarations { header, inner } => {
-                write!(f, "ffi.include '{header}': {inner}")
+            Error::IncludeDeclarations {
+                header,
+                inner,
+                text,
+            } => {
+                write!(f, "ffi.include '{header}': {inner}")?;
+                match text {
+                    Some(text) => write!(f, " (in `{}`)", text.trim()),
+                    None => Ok(()),
+                }
             }
         }
     }

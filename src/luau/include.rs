@@ -80,10 +80,15 @@ fn work(st: &ModuleState, header: &str, options: &Options) -> Result<Found, Stri
         .registry
         .try_borrow_mut()
         .map_err(|_| "ffi: type registry busy".to_string())?;
-    let in_header = |e: Error| {
+    let in_header = |e: Error, text: &str| {
+        let text = match &e {
+            Error::Parse { line, .. } => text.lines().nth(line.saturating_sub(1) as usize),
+            _ => None,
+        };
         Error::IncludeDeclarations {
             header: header.to_string(),
             inner: e.to_string(),
+            text: text.map(String::from),
         }
         .to_string()
     };
@@ -91,8 +96,10 @@ fn work(st: &ModuleState, header: &str, options: &Options) -> Result<Found, Stri
         .included
         .try_borrow_mut()
         .map_err(|_| "ffi: type registry busy".to_string())?;
-    let fresh = included.fresh(&declarations).map_err(in_header)?;
-    cdecl::cdef(&mut reg, &fresh.text, &[]).map_err(in_header)?;
+    let fresh = included
+        .fresh(&declarations)
+        .map_err(|e| in_header(e, &declarations))?;
+    cdecl::cdef(&mut reg, &fresh.text, &[]).map_err(|e| in_header(e, &fresh.text))?;
     included.remember(fresh);
     let macros = header::macros::evaluate(&mut reg, &defines);
     Ok(Found {
