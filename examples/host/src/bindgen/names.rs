@@ -99,9 +99,12 @@ fn split_top(text: &str) -> Vec<&str> {
 /// pointer, else its last word unless that is a C word or a type's name.
 fn parameter_name(param: &str, reg: &Registry) -> Option<String> {
     let param = param.split('[').next().unwrap_or(param);
-    let scope = match param.find("(*") {
-        Some(at) => &param[at + 2..param[at..].find(')').map_or(param.len(), |e| at + e)],
-        None => param,
+    let (scope, pointer) = match param.find("(*") {
+        Some(at) => {
+            let end = param[at..].find(')').map_or(param.len(), |e| at + e);
+            (&param[at + 2..end], true)
+        }
+        None => (param, false),
     };
     let word: String = scope
         .trim_end()
@@ -123,7 +126,7 @@ fn parameter_name(param: &str, reg: &Registry) -> Option<String> {
         && !is_luau_word(&word)
         && !tagged
         && !typedef
-        && !before.is_empty();
+        && (pointer || !before.is_empty());
     plausible.then_some(word)
 }
 
