@@ -73,13 +73,13 @@ pub(super) unsafe fn ffi_include(l: State) -> c_int {
 }
 
 /// The compiler's work and the cdef, under the registry borrow.
-fn work(st: &ModuleState, header: &str, options: &Options) -> Result<Found, String> {
-    let declarations = header::declarations(header, options).map_err(|e| e.to_string())?;
-    let defines = header::definitions(header, options).map_err(|e| e.to_string())?;
+fn work(st: &ModuleState, header: &str, options: &Options) -> Result<Found, Error> {
+    let declarations = header::declarations(header, options)?;
+    let defines = header::definitions(header, options)?;
     let mut reg = st
         .registry
         .try_borrow_mut()
-        .map_err(|_| "ffi: type registry busy".to_string())?;
+        .map_err(|_| Error::RegistryBusy)?;
     let in_header = |e: Error, text: &str| {
         let text = match &e {
             Error::Parse { line, .. } => text.lines().nth(line.saturating_sub(1) as usize),
@@ -90,12 +90,11 @@ fn work(st: &ModuleState, header: &str, options: &Options) -> Result<Found, Stri
             inner: e.to_string(),
             text: text.map(String::from),
         }
-        .to_string()
     };
     let mut included = st
         .included
         .try_borrow_mut()
-        .map_err(|_| "ffi: type registry busy".to_string())?;
+        .map_err(|_| Error::RegistryBusy)?;
     let fresh = included
         .fresh(&declarations)
         .map_err(|e| in_header(e, &declarations))?;
@@ -160,18 +159,23 @@ unsafe fn verbose(l: State) -> bool {
 }
 
 /// The header name at 1 and the options of the table at 2 (nil or absent: none).
-unsafe fn read_args(l: State) -> Result<(String, Options), String> {
-    let bad = |n, what: String| bad_argument(n, "include", what);
+unsafe fn read_args(l: State) -> Result<(String, Options), Error> {
+    let bad = |n, got: &'static str| {
+        let what = if n == 1 { "string" } else { "table" };
+        bad_argument(
+            n,
+            "include",
+            Error::Expected {
+                what,
+                got: got.into(),
+            },
+        )
+    };
     // SAFETY: caller contract; only inspects the stack.
     let header = match unsafe { stack::to_bytes(l, 1) } {
         Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         // SAFETY: as above.
-        None => {
-            return Err(bad(
-                1,
-                format!("string expected, got {}", unsafe { stack::type_name(l, 1) }),
-            ))
-        }
+        None => return Err(bad(1, unsafe { stack::type_name(l, 1) })),
     };
     let mut options = Options::default();
     // SAFETY: as above.
@@ -179,12 +183,7 @@ unsafe fn read_args(l: State) -> Result<(String, Options), String> {
         lua::LUA_TNIL | lua::LUA_TNONE => return Ok((header, options)),
         lua::LUA_TTABLE => {}
         // SAFETY: as above.
-        _ => {
-            return Err(bad(
-                2,
-                format!("table expected, got {}", unsafe { stack::type_name(l, 2) }),
-            ))
-        }
+        _ => return Err(bad(2, unsafe { stack::type_name(l, 2) })),
     }
     // SAFETY: as above; each field is read raw and popped.
     unsafe {
@@ -195,8 +194,7 @@ unsafe fn read_args(l: State) -> Result<(String, Options), String> {
             return Err(Error::IncludeBadOption {
                 name: "lib".into(),
                 expected: "a namespace from ffi.load".into(),
-            }
-            .to_string());
+            });
         }
         lua::lua_settop(l, -2);
     }
@@ -204,13 +202,10 @@ unsafe fn read_args(l: State) -> Result<(String, Options), String> {
 }
 
 /// `opts[name]`: a string split at white space, or an array of strings (each one word).
-unsafe fn words_field(l: State, name: &CStr) -> Result<Vec<String>, String> {
-    let wrong = || {
-        Error::IncludeBadOption {
-            name: name.to_string_lossy().into_owned(),
-            expected: "a string or an array of strings".into(),
-        }
-        .to_string()
+unsafe fn words_field(l: State, name: &CStr) -> Result<Vec<String>, Error> {
+    let wrong = || Error::IncludeBadOption {
+        name: name.to_string_lossy().into_owned(),
+        expected: "a string or an array of strings".into(),
     };
     // SAFETY: caller contract; raw reads, the stack restored before returning.
     unsafe {
