@@ -17,7 +17,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
+.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-bindgen test-bindgen test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -88,7 +88,7 @@ test-oom: build
 	@echo "oom: 1 passed, 0 failed"
 
 # The spec suite runs last, so its `N passed, M failed` line closes the output.
-test: test-rust build fixture test-exports test-types test-examples test-docs test-port test-embed test-oom test-gc test-spec
+test: test-rust build fixture test-exports test-types test-examples test-bindgen test-docs test-port test-embed test-oom test-gc test-spec
 
 # The library tests and doctests build the crate without `module` (Luau linked in), in
 # their own target directory: sharing target/release with the module build lets one
@@ -182,6 +182,19 @@ check-macos:
 			--target $$t --target-dir target/apple --features module,libffi-sys/check_only --all-targets \
 			|| exit 1; \
 	done
+
+# `luau-ffi bindgen`: the committed bindings of examples/bindgen are what the generator
+# writes today (byte for byte), and their demos run (tests/types.rs type-checks them).
+BINDINGS = zlib:z sqlite3:sqlite3
+test-bindgen: build
+	@passed=0; failed=0; \
+	for b in $(BINDINGS); do name=$${b%%:*}; lib=$${b#*:}; \
+		if $(HOST) bindgen --lib $$lib examples/bindgen/$$name.h | cmp -s - examples/bindgen/$$name.luau; \
+		then passed=$$((passed+1)); \
+		else echo "FAIL examples/bindgen/$$name.luau differs from: $(HOST) bindgen --lib $$lib examples/bindgen/$$name.h"; failed=$$((failed+1)); fi; \
+		if $(RUN_ENV) $(HOST) examples/bindgen/$${name}_demo.luau; then passed=$$((passed+1)); \
+		else echo "FAIL examples/bindgen/$${name}_demo.luau"; failed=$$((failed+1)); fi; done; \
+	echo "bindgen: $$passed passed, $$failed failed"; [ $$failed -eq 0 ]
 
 # `luau-ffi port`: each LuaJIT example of examples/port/ is ported, its notes compared, and
 # the Luau run and compared with what LuaJIT printed for the original (stored .expected).

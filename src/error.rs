@@ -268,6 +268,56 @@ pub enum Error {
     CallbackOutsideCall,
     /// `ffi.gc(cd, cb)` with a callback made from a Luau function.
     LuauCallbackFinalizer,
+    /// `ffi.include` of a name that would end the `#include` line or its name.
+    BadHeaderName { header: String },
+    /// `ffi.include`: the compiler (or pkg-config) could not run or failed; `message`
+    /// is why, or what it printed on standard error.
+    IncludeFailed {
+        header: String,
+        program: String,
+        message: String,
+    },
+    /// `ffi.include`: an option of the wrong type.
+    IncludeBadOption { name: String, expected: String },
+    /// The preprocessor's output is not UTF-8.
+    IncludeNotUtf8,
+    /// `ffi.include`: the preprocessed header does not cdef; `text` is the line of the
+    /// preprocessed output the parser stopped at.
+    IncludeDeclarations {
+        header: String,
+        inner: String,
+        text: Option<String>,
+    },
+}
+
+/// Why `ffi.include` made no constant of a `#define` (listed with `verbose = true`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MacroSkip {
+    FunctionLike,
+    Empty,
+    Declared,
+    Recursive,
+    TooDeep,
+    /// The replacement names a macro that is no integer constant.
+    NotConstantName(String),
+    /// Not a constant expression: the parser's message.
+    NotConstant(String),
+}
+
+impl fmt::Display for MacroSkip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MacroSkip::FunctionLike => f.write_str("function-like macro"),
+            MacroSkip::Empty => f.write_str("empty"),
+            MacroSkip::Declared => f.write_str("also declared as a C symbol"),
+            MacroSkip::Recursive => f.write_str("refers to itself"),
+            MacroSkip::TooDeep => f.write_str("refers to macros too deeply"),
+            MacroSkip::NotConstantName(name) => {
+                write!(f, "refers to '{name}', which is not an integer constant")
+            }
+            MacroSkip::NotConstant(why) => write!(f, "not a constant expression: {why}"),
+        }
+    }
 }
 
 impl Error {
@@ -462,6 +512,32 @@ impl fmt::Display for Error {
                 "bad argument #2 to 'gc' (a callback made from a Luau function cannot be a \
                  finalizer: it would run inside the collector; pass the Luau function itself)",
             ),
+            Error::BadHeaderName { header } => {
+                write!(f, "ffi.include: bad header name '{header}'")
+            }
+            Error::IncludeFailed {
+                header,
+                program,
+                message,
+            } => write!(f, "ffi.include '{header}': {program}: {message}"),
+            Error::IncludeBadOption { name, expected } => {
+                write!(
+                    f,
+                    "bad argument #2 to 'include' (opts.{name}: {expected} expected)"
+                )
+            }
+            Error::IncludeNotUtf8 => f.write_str("output is not UTF-8"),
+            Error::IncludeDeclarations {
+                header,
+                inner,
+                text,
+            } => {
+                write!(f, "ffi.include '{header}': {inner}")?;
+                match text {
+                    Some(text) => write!(f, " (in `{}`)", text.trim()),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod cdata;
 pub mod cdecl;
 pub mod ctype;
 pub mod error;
+pub mod header;
 pub mod library;
 pub mod platform;
 

@@ -192,6 +192,9 @@ const ACCEPTED: &[&str] = &[
     r#"local s: string = ffi.string(arr, i64) .. ffi.string(buffer.create(1), 1)"#,
     r#"local ok: boolean = ffi.isnull(ffi.nullptr) and ffi.abi("le") and ffi.istype("int", 1)"#,
     r#"local s: string = ffi.os .. ffi.arch; local e: number = ffi.errno(0)"#,
+    // ffi.include: options, the namespace and the skipped macros.
+    r#"local z = ffi.include("zlib.h", { lib = ffi.load("z"), cflags = { "-I." }, pkg = "zlib", verbose = true }); local v: number = z.Z_OK"#,
+    r#"local _, skipped = ffi.include("zlib.h", { cflags = "-DX=1" }); local r: string? = skipped and skipped.X"#,
 ];
 
 /// Misuses the definitions must flag: (code, the checker's message for it).
@@ -324,8 +327,12 @@ const REJECTED: &[(&str, &str)] = &[
     ),
     // Names the module does not have.
     (
-        "ffi.include(\"zlib.h\")",
-        "Key 'include' not found in table 'FFI'",
+        "ffi.include(5)",
+        "Expected this to be 'string', but got 'number'",
+    ),
+    (
+        r#"ffi.include("zlib.h", { cflags = 5 })"#,
+        "Expected this to be '(string | {string})?', but got 'number'",
     ),
     ("print(ffi.NULL)", "Key 'NULL' not found in table 'FFI'"),
     (
@@ -387,6 +394,124 @@ fn the_prelude_itself_checks() {
     let mut checker = checker();
     let diagnostics = check(&mut checker, &program("print(i64, arr)"));
     assert!(diagnostics.is_empty(), "{}", describe(&diagnostics));
+}
+
+/// The typed bindings `luau-ffi bindgen` wrote (examples/bindgen: NAME.luau from NAME.h,
+/// used by NAME_demo.luau), and the line that requires each in its demo.
+const BINDINGS: &[(&str, &str)] = &[
+    ("zlib", r#"local zlib = require("./zlib")"#),
+    ("sqlite3", r#"local sqlite = require("./sqlite3")"#),
+];
+
+/// The checker sees one file at a time (no `require`): a bindings module and its demo
+/// are checked as one program, the module's `return M` becoming the demo's local.
+fn bindings_with(name: &str, require_line: &str, code: &str) -> String {
+    let dir = root().join("examples/bindgen");
+    let module = fs::read_to_string(dir.join(format!("{name}.luau"))).expect("bindings");
+    let local = require_line.split(" = ").next().expect("a local");
+    let module = module
+        .strip_suffix("return M\n")
+        .expect("the module ends with `return M`");
+    let mut program = format!("{module}{local} = M\n");
+    for line in code.lines().skip(1) {
+        if line != require_line && !line.starts_with("local ffi = require") {
+            program.push_str(line);
+            program.push('\n');
+        }
+    }
+    program
+}
+
+#[test]
+fn generated_bindings_and_their_demos_check_without_diagnostics() {
+    let mut checker = checker();
+    let dir = root().join("examples/bindgen");
+    let mut failures = Vec::new();
+    for (name, require_line) in BINDINGS {
+        let module = fs::read_to_string(dir.join(format!("{name}.luau"))).expect("bindings");
+        let demo = fs::read_to_string(dir.join(format!("{name}_demo.luau"))).expect("demo");
+        assert!(
+            demo.contains(require_line),
+            "{name}_demo.luau: {require_line}"
+        );
+        for (what, source) in [
+            (format!("{name}.luau"), module),
+            (
+                format!("{name}_demo.luau"),
+                bindings_with(name, require_line, &demo),
+            ),
+        ] {
+            if !source.starts_with("--!strict\n") {
+                failures.push(format!("{what}: not --!strict"));
+            }
+            let diagnostics = check(&mut checker, &source);
+            if !diagnostics.is_empty() {
+                failures.push(format!("{what}:\n{}", describe(&diagnostics)));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Misuses of generated bindings: (bindings, code, the checker's message). The 64-bit
+/// trap first: a uLong or sqlite3_int64 result is a cdata, never `==` a number.
+const BINDING_MISUSES: &[(&str, &str, &str)] = &[
+    (
+        "zlib",
+        "print(zlib.compressBound(10) == 5)",
+        "Cannot compare unrelated types 'CData' and 'number' with '=='",
+    ),
+    (
+        "zlib",
+        r#"print(zlib.crc32(0, "a", 1) == 0)"#,
+        "Cannot compare unrelated types 'CData' and 'number' with '=='",
+    ),
+    (
+        "sqlite3",
+        "print(sqlite.sqlite3_last_insert_rowid(nil) == 1)",
+        "Cannot compare unrelated types 'CData' and 'number' with '=='",
+    ),
+    (
+        "zlib",
+        "zlib.deflate(zlib.new_z_stream(), \"finish\")",
+        "Expected this to be 'number', but got 'string'",
+    ),
+    (
+        "zlib",
+        "local n: number = zlib.new_z_stream().total_in",
+        "Expected this to be 'number', but got 'CData'",
+    ),
+    (
+        "sqlite3",
+        "sqlite.sqlite3_close(\"db\")",
+        "but got 'string'",
+    ),
+];
+
+#[test]
+fn misuses_of_generated_bindings_are_flagged() {
+    let mut checker = checker();
+    let mut failures = Vec::new();
+    for (name, code, message) in BINDING_MISUSES {
+        let require_line = BINDINGS
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("bindings")
+            .1;
+        let source = bindings_with(name, require_line, &format!("--!strict\n{code}\n"));
+        let last = source.lines().count() as u32 - 1;
+        let diagnostics = check(&mut checker, &source);
+        let flagged = diagnostics.iter().any(|d| {
+            d.severity == Severity::Error && d.line == last && d.message.contains(message)
+        });
+        if !flagged {
+            failures.push(format!(
+                "{code}\n  expected: {message}\n{}",
+                describe(&diagnostics)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "not flagged:\n{}", failures.join("\n"));
 }
 
 /// Not a test: prints the checker's diagnostics for a file, with the definitions loaded

@@ -16,6 +16,7 @@ use crate::ctype::{CTypeId, Registry};
 use crate::error::{Error, ParseMessage};
 
 pub use lexer::PackOp;
+use lexer::TokKind;
 
 /// Deepest nesting of declarators, struct definitions, parameter lists and
 /// parenthesised expressions before `chunk has too many syntax levels`.
@@ -111,4 +112,103 @@ fn locate(src: &str, e: Error) -> Error {
         },
         e => e,
     }
+}
+
+/// An integer constant's value and C type: its bits (sign- or zero-extended to 64) and
+/// whether it is a 4- or 8-byte, signed or unsigned integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntConstant {
+    pub bits: u64,
+    pub size: u8,
+    pub signed: bool,
+}
+
+impl IntConstant {
+    /// The value as C reads it.
+    pub fn value(self) -> i128 {
+        if self.signed {
+            self.bits as i64 as i128
+        } else {
+            self.bits as i128
+        }
+    }
+}
+
+/// Evaluates `src` as one integer constant expression (C's rules: literal types, usual
+/// arithmetic conversions, casts, `sizeof`), over the registry's enum and `static const`
+/// constants and types. The registry is left unchanged.
+pub fn eval_int(reg: &mut Registry, src: &str) -> Result<IntConstant, Error> {
+    let src = lexer::join_splices(src);
+    let txn = reg.begin();
+    let result = parser::Parser::new(reg, &src, &[], parser::Mode::Type)
+        .and_then(|mut p| p.expression_only());
+    reg.rollback(txn);
+    result.map(|v| IntConstant {
+        bits: v.bits,
+        size: v.ty.size,
+        signed: v.ty.signed,
+    })
+}
+
+/// One token of a `#define`'s replacement text, as [`macro_tokens`] classifies it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MacroToken {
+    Ident(String),
+    /// A string literal's contents, escapes decoded.
+    Str(String),
+    /// A floating literal's spelling (suffix included).
+    Float(String),
+    Int,
+    Punct(&'static str),
+    Other,
+}
+
+/// The tokens of `src` with their spellings (no `$` parameters: a `$` is
+/// [`MacroToken::Other`]).
+pub fn macro_tokens(src: &str) -> Result<Vec<(MacroToken, String)>, Error> {
+    let (tokens, _) = lexer::tokenize(src)?;
+    Ok(tokens
+        .iter()
+        .filter(|t| t.kind != TokKind::Eof)
+        .map(|t| {
+            let text = &src[t.start as usize..t.end as usize];
+            let token = match &t.kind {
+                TokKind::Ident => MacroToken::Ident(text.to_string()),
+                TokKind::Str(s) => MacroToken::Str(s.clone()),
+                TokKind::Float => MacroToken::Float(text.to_string()),
+                TokKind::Int(..) | TokKind::Char(_) => MacroToken::Int,
+                TokKind::Punct(p) => MacroToken::Punct(p),
+                _ => MacroToken::Other,
+            };
+            (token, text.to_string())
+        })
+        .collect())
+}
+
+/// The top-level declarations of `src`, verbatim: each ends at a `;` outside brackets
+/// (a `#pragma` line is one of its own, flagged `true`). Text after the last `;` is
+/// the last item.
+pub fn split_declarations(src: &str) -> Result<Vec<(&str, bool)>, Error> {
+    let (tokens, _) = lexer::tokenize(src)?;
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut from = 0usize;
+    for t in &tokens {
+        let end = t.end as usize;
+        match &t.kind {
+            TokKind::Punct("(" | "[" | "{") => depth += 1,
+            TokKind::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            TokKind::Punct(";") if depth == 0 => {
+                items.push((&src[from..end], false));
+                from = end;
+            }
+            TokKind::Pragma(_) if depth == 0 => {
+                items.push((&src[t.start as usize..end], true));
+                from = end;
+            }
+            TokKind::Eof if !src[from..].trim().is_empty() => items.push((&src[from..], false)),
+            _ => {}
+        }
+    }
+    Ok(items)
 }

@@ -429,6 +429,15 @@ impl<'s, 'r> Parser<'s, 'r> {
         Ok(id)
     }
 
+    /// One integer constant expression, then the end of the source.
+    pub fn expression_only(&mut self) -> PResult<super::expr::Value> {
+        let v = self.const_expr()?;
+        if self.tok().kind != TokKind::Eof {
+            return Err(self.err_here(ParseMessage::Expected("<eof>".into())));
+        }
+        Ok(v)
+    }
+
     /// A type name: specifiers and an abstract declarator.
     pub(super) fn type_name(&mut self) -> PResult<CTypeId> {
         let spec = self.decl_spec(SpecAt::TypeName)?;

@@ -75,6 +75,7 @@ pub unsafe fn open(l: State) -> c_int {
         stack::set_function(l, t, c"cdef", entries::c::ffi_cdef, up);
         namespace::set_process_namespace(l, st, t, c"C");
         stack::set_function(l, t, c"load", entries::c::ffi_load, up);
+        stack::set_function(l, t, c"include", entries::c::ffi_include, up);
 
         // C data functions.
         stack::set_function(l, t, c"new", entries::c::ffi_new, up);
@@ -133,7 +134,7 @@ unsafe fn set_tonumber(l: State, t: c_int, up: *mut std::ffi::c_void) {
 
 /// Where the `ffi` table of a state is kept, so that loading the module again in the
 /// same state returns it.
-const MODULE_KEY: &CStr = c"luau-ffi: the ffi table";
+pub(super) const MODULE_KEY: &CStr = c"luau-ffi: the ffi table";
 
 /// `t[name] = value` for a string value. Uses 1 slot.
 unsafe fn set_string(l: State, t: c_int, name: &CStr, value: &str) {

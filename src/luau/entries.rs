@@ -40,6 +40,7 @@ entries! {
     open: super::api::open,
     ffi_cdef: super::api::ffi_cdef,
     ffi_load: super::namespace::ffi_load,
+    ffi_include: super::include::ffi_include,
     ffi_new: super::api::ffi_new,
     ffi_cast: super::api::ffi_cast,
     ffi_metatype: super::api::ffi_metatype,

@@ -10,6 +10,7 @@ mod cdata_object;
 mod ctype_object;
 pub(crate) mod entries;
 mod host_abi;
+mod include;
 mod namespace;
 pub mod stack;
 pub(crate) mod state;

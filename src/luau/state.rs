@@ -54,6 +54,8 @@ pub struct ModuleState {
     pub calls: super::call_glue::CallState,
     /// Per-type facts of pointer arithmetic, `ffi.string` and `ffi.new`.
     pub hot: HotCache,
+    /// The declarations `ffi.include` has cdef'd.
+    pub included: RefCell<crate::header::Included>,
 }
 
 impl ModuleState {
@@ -71,6 +73,7 @@ impl ModuleState {
             has_metatype: RefCell::new(Vec::new()),
             finalizers: Finalizers::default(),
             calls: Default::default(),
+            included: Default::default(),
             hot: HotCache::default(),
         }));
         if STATES_LOADED.fetch_add(1, Ordering::AcqRel) == 0 {

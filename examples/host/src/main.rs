@@ -8,10 +8,24 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod abi;
+mod bindgen;
 mod native;
 mod port;
 mod repl;
 mod state;
+
+// luau-ffi's parser and type registry (no Luau, no unsafe), compiled from the crate's
+// sources for `luau-ffi bindgen`: linking the crate itself would put a second copy of
+// the module's exported symbols into the host.
+#[allow(dead_code, unused_imports, clippy::all)]
+#[path = "../../../src/cdecl/mod.rs"]
+mod cdecl;
+#[allow(dead_code, clippy::all)]
+#[path = "../../../src/ctype/mod.rs"]
+mod ctype;
+#[allow(dead_code, clippy::all)]
+#[path = "../../../src/error.rs"]
+mod error;
 
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
@@ -24,6 +38,7 @@ use mlua::{Error, Lua, MultiValue, Value};
 const USAGE: &str = "usage: luau-ffi SCRIPT [ARGS...]
        luau-ffi [--repl]          read-eval-print loop (no script, stdin a terminal)
        luau-ffi port IN.lua [-o OUT.luau] [--ffi NAME]
+       luau-ffi bindgen [--lib NAME] DECLS.h [-o OUT.luau]
        luau-ffi --version
 
 Runs the Luau file SCRIPT; ARGS are its `...` and arg[1..] (arg[0] is SCRIPT).
@@ -71,6 +86,9 @@ fn main() -> ExitCode {
     }
     if script == "port" {
         return port::main(argv.collect());
+    }
+    if script == "bindgen" {
+        return bindgen::main(argv.collect());
     }
     if script == "-h" || script == "--help" {
         println!("{USAGE}");
