@@ -645,7 +645,8 @@ pub enum CallbackError {
     Freed,
     /// LuaJIT refuses variadic callbacks, and so do we.
     Variadic,
-    /// libffi could not allocate executable closure memory.
+    /// libffi could not allocate executable closure memory, or the allocator's reserve
+    /// (`crate::reserve`) is spent and cannot be taken again.
     OutOfClosureMemory,
     /// `ffi_prep_closure_loc` refused the signature.
     PrepareFailed(u32),
@@ -656,9 +657,7 @@ impl fmt::Display for CallbackError {
         match self {
             CallbackError::Freed => f.write_str("bad callback: it has been freed"),
             CallbackError::Variadic => f.write_str("bad callback: variadic functions"),
-            CallbackError::OutOfClosureMemory => {
-                f.write_str("bad callback: cannot allocate closure memory")
-            }
+            CallbackError::OutOfClosureMemory => f.write_str("not enough memory for a callback"),
             CallbackError::PrepareFailed(status) => {
                 write!(f, "bad callback: libffi status {status}")
             }

@@ -14,8 +14,15 @@ pub mod error;
 pub mod header;
 pub mod library;
 pub mod platform;
+pub mod reserve;
 
 mod luau;
+
+/// The native module (and static library) owns the process' Rust allocator in its own
+/// copy of std: refusals draw on the reserve (`reserve`) instead of aborting.
+#[cfg(feature = "module")]
+#[global_allocator]
+static ALLOCATOR: reserve::Reserving = reserve::Reserving;
 
 use std::ffi::c_int;
 

@@ -190,7 +190,12 @@ impl CallbackTable {
         if signature.is_variadic() {
             return Err(CallbackError::Variadic);
         }
+        // Memory outside Luau's heap: only while there is room (crate::reserve).
         let shared = &*self.shared;
+        if !crate::reserve::room_outside_luau() || shared.slots.borrow_mut().try_reserve(1).is_err()
+        {
+            return Err(CallbackError::OutOfClosureMemory);
+        }
         let index = shared.free_slots.borrow_mut().pop();
         let index = index.unwrap_or_else(|| {
             let mut slots = shared.slots.borrow_mut();
@@ -320,13 +325,24 @@ impl CallbackTable {
             slot.generation = slot.generation.wrapping_add(1);
             slot.live.take()
         };
-        shared.free_slots.borrow_mut().push(id.index);
+        // Out of memory, the slot is not reused (freeing never needs memory).
+        let mut free_slots = shared.free_slots.borrow_mut();
+        if free_slots.try_reserve(1).is_ok() {
+            free_slots.push(id.index);
+        }
+        drop(free_slots);
         if let Some(live) = live {
             // The handler goes now (a running one is kept by `dispatch`); the closure
             // stays, parked.
             let parked = live.park();
             if shared.depth.get() > 0 {
-                shared.graveyard.borrow_mut().push(parked);
+                let mut graveyard = shared.graveyard.borrow_mut();
+                if graveyard.try_reserve(1).is_ok() {
+                    graveyard.push(parked);
+                } else {
+                    // A handler may be running on it: out of memory, it is never freed.
+                    std::mem::forget(parked);
+                }
             } else {
                 shared.park(parked);
             }
@@ -413,12 +429,19 @@ fn signature_key(signature: &Rc<Signature>) -> usize {
 }
 
 impl TableShared {
+    /// Keeps a freed callback's closure for reuse; when the system refuses the room to
+    /// keep it, it is dropped (freed) instead: freeing never needs memory.
     fn park(&self, parked: Parked) {
-        self.parked
-            .borrow_mut()
+        let mut parked_lists = self.parked.borrow_mut();
+        if parked_lists.try_reserve(1).is_err() {
+            return;
+        }
+        let list = parked_lists
             .entry(signature_key(&parked.signature))
-            .or_default()
-            .push(parked);
+            .or_default();
+        if list.try_reserve(1).is_ok() {
+            list.push(parked);
+        }
     }
 
     fn keep_error(&self, message: String) {

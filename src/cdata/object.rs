@@ -59,23 +59,7 @@ pub const MAX_BLOCK: usize = i32::MAX as usize - 1024;
 /// allocator and given back. `ffi.new` checks this, so that a request the system cannot
 /// meet is a Luau error rather than an abort in the host's allocator.
 pub fn allocation_refused(bytes: usize) -> bool {
-    if bytes < PROBE_SIZE {
-        return false;
-    }
-    match std::alloc::Layout::from_size_align(bytes, 16) {
-        Ok(layout) => {
-            // SAFETY: a non-zero size; the block is given back at once, untouched.
-            // `black_box` keeps the compiler from eliding the unused allocation.
-            unsafe {
-                let p = std::hint::black_box(std::alloc::alloc(layout));
-                if !p.is_null() {
-                    std::alloc::dealloc(p, layout);
-                }
-                p.is_null()
-            }
-        }
-        Err(_) => true,
-    }
+    bytes >= PROBE_SIZE && crate::reserve::refused(bytes)
 }
 
 /// Allocates a zero-filled value cdata of `size` bytes aligned to `align` and pushes it.

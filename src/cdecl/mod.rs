@@ -14,6 +14,7 @@ mod parser;
 
 use crate::ctype::{CTypeId, Registry};
 use crate::error::{Error, ParseMessage};
+use crate::reserve;
 
 pub use lexer::PackOp;
 use lexer::TokKind;
@@ -39,12 +40,16 @@ pub enum Param {
 
 /// Parses `src` as a sequence of C declarations and registers them (`ffi.cdef`).
 /// All or nothing: on error the registry is unchanged.
+/// Out of memory (the text's probe refused, or an allocation refused while parsing) is
+/// [`Error::NotEnoughMemory`], with nothing registered (see [`crate::reserve`]).
 pub fn cdef(reg: &mut Registry, src: &str, params: &[Param]) -> Result<(), Error> {
     check_nul(src)?;
+    memory_for(reg, src)?;
     let src = lexer::join_splices(src);
     let txn = reg.begin();
     match parser::Parser::new(reg, &src, params, parser::Mode::Declarations)
         .and_then(|mut p| p.declarations())
+        .and_then(|()| memory_kept())
     {
         Ok(()) => {
             reg.commit(txn);
@@ -61,9 +66,12 @@ pub fn cdef(reg: &mut Registry, src: &str, params: &[Param]) -> Result<(), Error
 /// (`ffi.typeof`). May define a struct (`struct { int x; }`).
 pub fn parse_type(reg: &mut Registry, src: &str, params: &[Param]) -> Result<CTypeId, Error> {
     check_nul(src)?;
+    memory_for(reg, src)?;
     let src = lexer::join_splices(src);
     let txn = reg.begin();
-    match parser::Parser::new(reg, &src, params, parser::Mode::Type).and_then(|mut p| p.type_only())
+    match parser::Parser::new(reg, &src, params, parser::Mode::Type)
+        .and_then(|mut p| p.type_only())
+        .and_then(|id| memory_kept().map(|()| id))
     {
         Ok(id) => {
             reg.commit(txn);
@@ -73,6 +81,29 @@ pub fn parse_type(reg: &mut Registry, src: &str, params: &[Param]) -> Result<CTy
             reg.rollback(txn);
             Err(e)
         }
+    }
+}
+
+/// Before a parse: the reserve is in place, the system can give what parsing `src` may
+/// take, and the registry has room for a type per byte of a short text (a long one's
+/// growth is within its probe); an earlier refusal, already reported, is forgotten.
+fn memory_for(reg: &mut Registry, src: &str) -> Result<(), Error> {
+    reserve::take_refusal();
+    if reserve::parse_may_start(src.len())
+        && reg.try_reserve(src.len().min(reserve::PARSE_PROBE_FROM))
+    {
+        Ok(())
+    } else {
+        Err(Error::NotEnoughMemory)
+    }
+}
+
+/// After a parse: no allocation was refused during it.
+fn memory_kept() -> Result<(), Error> {
+    if reserve::take_refusal() {
+        Err(Error::NotEnoughMemory)
+    } else {
+        Ok(())
     }
 }
 

@@ -414,6 +414,10 @@ impl<'s, 'r> Parser<'s, 'r> {
     pub fn declarations(&mut self) -> PResult<()> {
         let mut first = true;
         while self.tok().kind != TokKind::Eof {
+            // An allocation the system refused: stop here (the caller rolls back).
+            if crate::reserve::refusal_seen() {
+                return Err(Error::NotEnoughMemory);
+            }
             self.external_declaration(first)?;
             first = false;
         }

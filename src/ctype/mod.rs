@@ -853,6 +853,12 @@ impl Registry {
         self.tags.iter().map(|(k, v)| (k.as_str(), *v))
     }
 
+    /// Asks for room for `types` more types (the tables grow by doubling, which is a
+    /// large allocation in a large registry); false when the system refuses it.
+    pub fn try_reserve(&mut self, types: usize) -> bool {
+        self.types.try_reserve(types).is_ok() && self.interned.try_reserve(types).is_ok()
+    }
+
     // ----- transactions -----------------------------------------------------------
 
     /// Starts an all-or-nothing change; end it with [`Registry::commit`] or

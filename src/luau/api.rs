@@ -43,6 +43,8 @@ pub unsafe fn open(l: State) -> c_int {
         // SAFETY: as above.
         return unsafe { stack::raise(l, Error::NoFreeUserdataTag) };
     };
+    // The allocator's reserve (crate::reserve), in place before the first refusal.
+    crate::reserve::ready();
     let st = ModuleState::leak(ctype_tag);
     let up = st.as_upvalue();
     // SAFETY: l is live; every call below uses at most 4 stack slots beyond the table,

@@ -328,6 +328,13 @@ unsafe fn make(
             to: reg.message_name(ty),
         });
     }
+    // The tables the new callback enters grow by doubling: room is asked for first, so
+    // a refusal is `not enough memory` rather than an abort (crate::reserve).
+    let room = st.calls.callback_codes.borrow_mut().try_reserve(1).is_ok()
+        && st.calls.implicit.borrow_mut().try_reserve(1).is_ok();
+    if !room {
+        return Err(Error::NotEnoughMemory.to_string());
+    }
     let signature = st
         .calls
         .cif
@@ -518,7 +525,13 @@ unsafe fn run_method(
             let result = st.calls.callbacks.free(id).map_err(Error::from);
             if result.is_ok() {
                 st.calls.callback_codes.borrow_mut().remove(&code);
-                st.calls.freed_codes.borrow_mut().insert(code);
+                // Out of memory the address is not remembered (freeing never needs
+                // memory): calling it then is not caught, as in C.
+                let mut freed = st.calls.freed_codes.borrow_mut();
+                if freed.try_reserve(1).is_ok() {
+                    freed.insert(code);
+                }
+                drop(freed);
                 st.calls.implicit.borrow_mut().retain(|_, c| *c != code);
             }
             stack::raise_err!(l, result);
