@@ -17,7 +17,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-bindgen test-bindgen test-port test-exports test-types test-docs fuzz-api bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
+.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-bindgen test-bindgen test-port test-exports test-types test-docs fuzz-api soak bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -239,6 +239,13 @@ test-lune: lune fixture
 	$(RUN_ENV) $(LUNE) examples/lune/scheduling.luau
 	$(RUN_ENV) $(LUNE) examples/lune/spec_runner.luau $(SPECS)
 	sh .ci/lune-inputs > .ci/lune.stamp
+
+# Soak (not part of `make test`): cdata, finalizers of both kinds, callbacks, libraries
+# and coroutines, interleaved for SOAK_SECONDS; fails if the resident set grows past
+# SOAK_RSS_BOUND_MB after warm-up or a finalizer did not run (spec/soak.luau).
+SOAK_SECONDS ?= 600
+soak: build fixture
+	SOAK_SECONDS=$(SOAK_SECONDS) $(RUN_ENV) $(HOST) spec/soak.luau
 
 # API fuzzing (not part of `make test`): random calls of every ffi function and cdata
 # metamethod with junk arguments, for a fixed seed and count (FUZZ_SEED, FUZZ_ITERATIONS
