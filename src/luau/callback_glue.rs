@@ -333,7 +333,7 @@ unsafe fn make(
     let room = st.calls.callback_codes.borrow_mut().try_reserve(1).is_ok()
         && st.calls.implicit.borrow_mut().try_reserve(1).is_ok();
     if !room {
-        return Err(Error::NotEnoughMemory.to_string());
+        return Err(Error::NotEnoughMemory);
     }
     let signature = st
         .calls

@@ -26,6 +26,11 @@ mod ctype;
 #[allow(dead_code, clippy::all)]
 #[path = "../../../src/error.rs"]
 mod error;
+// The parser asks it whether memory allows a parse (no feature `module` here: no
+// reserve, only the probes).
+#[allow(dead_code, unexpected_cfgs, clippy::all)]
+#[path = "../../../src/reserve.rs"]
+mod reserve;
 
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
