@@ -286,10 +286,14 @@ fmt:
 	cd examples/lune && $(CARGO) fmt
 	stylua .
 
+# Release profile and the target dirs `make test` builds in, so clippy reuses the build
+# scripts' output (Luau's C++) instead of compiling it again for a debug profile.
 lint:
-	$(CARGO) clippy --all-targets --target-dir target/rlib -- -D warnings
+	$(CARGO) fmt --all -- --check
+	cd examples/host && $(CARGO) fmt -- --check
+	$(CARGO) clippy --release --all-targets --target-dir target/rlib -- -D warnings
 	$(CARGO) clippy --release --features module -- -D warnings
-	cd examples/host && $(CARGO) clippy -- -D warnings
+	cd examples/host && $(CARGO) clippy --release -- -D warnings
 	stylua --check .
 
 clean:

@@ -109,7 +109,9 @@ pub fn ready() -> bool {
     true
 }
 
-/// Unmaps the reserve if it is in place; whether it was.
+/// Unmaps the reserve if it is in place; whether it was (the reserving allocator's, so
+/// only the native module calls it).
+#[allow(dead_code)]
 fn release() -> bool {
     let block = RESERVE.swap(std::ptr::null_mut(), Ordering::AcqRel);
     if block.is_null() {
