@@ -23,6 +23,18 @@ pub(crate) fn errno_location() -> *mut c_int {
     unsafe { libc::__error() }
 }
 
+/// The C runtime's errno (`_errno()` of msvcrt.dll, the CRT mingw-w64 links by default
+/// and the one `ffi.C` finds first).
+#[cfg(windows)]
+#[inline(always)]
+pub(crate) fn errno_location() -> *mut c_int {
+    extern "C" {
+        fn _errno() -> *mut c_int;
+    }
+    // SAFETY: always safe to call; returns this thread's errno address.
+    unsafe { _errno() }
+}
+
 /// Runs `f` with this thread's saved-errno slot (what [`saved_errno`] reads).
 #[inline(always)]
 pub(crate) fn with_saved<R>(f: impl FnOnce(&Cell<c_int>) -> R) -> R {
