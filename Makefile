@@ -186,7 +186,8 @@ WIN_HOST_OUT = $(dir $(shell ls -t examples/host/target/$(WIN)/release/build/lua
 WIN_ENV := CC_x86_64_pc_windows_gnu=$(WIN_CROSS)gcc-posix CXX_x86_64_pc_windows_gnu=$(WIN_CROSS)g++-posix \
 	AR_x86_64_pc_windows_gnu=$(WIN_CROSS)ar CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=$(WIN_CROSS)gcc-posix
 WINE       ?= /usr/lib/wine/wine64
-WIN_RUN_ENV := WINEPREFIX='$(CURDIR)/target/wine' WINEDEBUG=-all \
+# WINEPATH: the stand-in bcryptprimitives.dll Wine 8 lacks (spec/native/wine_bcryptprimitives.c).
+WIN_RUN_ENV := WINEPREFIX='$(CURDIR)/target/wine' WINEDEBUG=-all WINEPATH='Z:$(subst /,\,$(CURDIR)/$(WIN_DIST)/wine)' \
 	LUAU_CPATH='$(CURDIR)/$(WIN_DIST)/?.dll' FFI_FIXTURE='$(CURDIR)/$(WIN_DIST)/fixture.dll' \
 	SPEC_UNAME_S=Windows SPEC_UNAME_M=x86_64
 WIN_HOST := $(WINE) $(WIN_DIST)/luau-ffi.exe
@@ -199,6 +200,8 @@ build-windows:
 	rm -f $(WIN_DIST)/luau-ffi.exe && cp examples/host/target/$(WIN)/release/luau-ffi.exe $(WIN_DIST)/luau-ffi.exe
 	rm -f $(WIN_DIST)/ffi.dll && cp target/$(WIN)/release/luau_ffi.dll $(WIN_DIST)/ffi.dll
 	$(WIN_CROSS)gcc -O2 -shared -o $(WIN_DIST)/fixture.dll spec/native/fixture.c
+	@mkdir -p $(WIN_DIST)/wine
+	$(WIN_CROSS)gcc -O2 -shared -o $(WIN_DIST)/wine/bcryptprimitives.dll spec/native/wine_bcryptprimitives.c -ladvapi32
 
 test-windows: build-windows
 	$(WIN_RUN_ENV) $(WIN_HOST) examples/windows.luau
