@@ -199,7 +199,7 @@ build-windows:
 	rm -f $(WIN_DIST)/luau.dll && cp $(WIN_HOST_OUT)luau.dll $(WIN_DIST)/luau.dll
 	rm -f $(WIN_DIST)/luau-ffi.exe && cp examples/host/target/$(WIN)/release/luau-ffi.exe $(WIN_DIST)/luau-ffi.exe
 	rm -f $(WIN_DIST)/ffi.dll && cp target/$(WIN)/release/luau_ffi.dll $(WIN_DIST)/ffi.dll
-	$(WIN_CROSS)gcc -O2 -shared -o $(WIN_DIST)/fixture.dll spec/native/fixture.c
+	$(WIN_CROSS)gcc -O2 -shared -static-libgcc -o $(WIN_DIST)/fixture.dll spec/native/fixture.c
 	@mkdir -p $(WIN_DIST)/wine
 	$(WIN_CROSS)gcc -O2 -shared -o $(WIN_DIST)/wine/bcryptprimitives.dll spec/native/wine_bcryptprimitives.c -ladvapi32
 
