@@ -17,7 +17,7 @@ RUN_ENV := LUAU_CPATH='$(CURDIR)/$(DIST)/?.so' FFI_FIXTURE='$(CURDIR)/$(FIXTURE)
 
 SPECS = $(shell cd spec && find . -name '*.spec.luau' | sort)
 
-.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-bindgen test-bindgen test-port test-exports test-types test-docs fuzz-api soak bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos
+.PHONY: all build module host fixture staticlib embed test-embed test-oom lune test-lune test test-rust test-spec test-gc test-valgrind test-examples test-bindgen test-port test-exports test-types test-docs fuzz-api soak bench bench-callgrind clean fmt lint test-aarch64 build-aarch64 check-macos build-windows test-windows
 
 all: build
 	$(RUN_ENV) $(HOST) examples/hello.luau
@@ -173,6 +173,42 @@ test-aarch64: build-aarch64
 	sh spec/check_exports.sh $(A64_DIST)/ffi.so $(A64_DIST)/luau-ffi
 	$(MAKE) --no-print-directory test-examples HOST='$(A64_HOST)' RUN_ENV="$(A64_RUN_ENV)" EXAMPLES_DEPS=
 	$(A64_RUN_ENV) $(A64_HOST) spec/_runner.luau $(SPECS)
+
+# Windows x86-64 (mingw-w64), cross-built and run under Wine (.ci/install-windows installs
+# the Rust standard library for the target, mingw-w64's gcc/g++ and wine64). The host
+# builds Luau as luau.dll (its C API exported, with the ABI stamp) and links its import
+# library; ffi.dll imports the same luau.dll (LUAU_FFI_LUAU_LIB_DIR), so the module and
+# the host share one Luau (docs/platforms.md). Everything goes to dist/windows/; the
+# spec suite and the Win32 example run under wine64 with its own prefix in target/wine.
+WIN        := x86_64-pc-windows-gnu
+WIN_CROSS  := x86_64-w64-mingw32-
+WIN_DIST   := $(DIST)/windows
+WIN_HOST_OUT = $(dir $(shell ls -t examples/host/target/$(WIN)/release/build/luau-ffi-host-*/out/luau.dll 2>/dev/null | head -1))
+# The posix thread model of mingw-w64's g++ (Debian's default is win32, which lacks
+# std::mutex in GCC 12); its winpthreads is linked statically into luau.dll.
+WIN_ENV := CC_x86_64_pc_windows_gnu=$(WIN_CROSS)gcc-posix CXX_x86_64_pc_windows_gnu=$(WIN_CROSS)g++-posix \
+	AR_x86_64_pc_windows_gnu=$(WIN_CROSS)ar CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=$(WIN_CROSS)gcc-posix
+WINE       ?= /usr/lib/wine/wine64
+# WINEPATH: the stand-in bcryptprimitives.dll Wine 8 lacks (spec/native/wine_bcryptprimitives.c).
+WIN_RUN_ENV := WINEPREFIX='$(CURDIR)/target/wine' WINEDEBUG=-all WINEPATH='Z:$(subst /,\,$(CURDIR)/$(WIN_DIST)/wine)' \
+	LUAU_CPATH='$(CURDIR)/$(WIN_DIST)/?.dll' FFI_FIXTURE='$(CURDIR)/$(WIN_DIST)/fixture.dll' \
+	SPEC_UNAME_S=Windows SPEC_UNAME_M=x86_64
+WIN_HOST := $(WINE) $(WIN_DIST)/luau-ffi.exe
+
+build-windows:
+	cd examples/host && $(WIN_ENV) $(CARGO) build --release --target $(WIN)
+	$(WIN_ENV) LUAU_FFI_LUAU_LIB_DIR='$(CURDIR)/$(WIN_HOST_OUT)' $(CARGO) build --release --features module --target $(WIN)
+	@mkdir -p $(WIN_DIST)
+	rm -f $(WIN_DIST)/luau.dll && cp $(WIN_HOST_OUT)luau.dll $(WIN_DIST)/luau.dll
+	rm -f $(WIN_DIST)/luau-ffi.exe && cp examples/host/target/$(WIN)/release/luau-ffi.exe $(WIN_DIST)/luau-ffi.exe
+	rm -f $(WIN_DIST)/ffi.dll && cp target/$(WIN)/release/luau_ffi.dll $(WIN_DIST)/ffi.dll
+	$(WIN_CROSS)gcc -O2 -shared -static-libgcc -o $(WIN_DIST)/fixture.dll spec/native/fixture.c
+	@mkdir -p $(WIN_DIST)/wine
+	$(WIN_CROSS)gcc -O2 -shared -o $(WIN_DIST)/wine/bcryptprimitives.dll spec/native/wine_bcryptprimitives.c -ladvapi32
+
+test-windows: build-windows
+	$(WIN_RUN_ENV) $(WIN_HOST) examples/windows.luau
+	$(WIN_RUN_ENV) $(WIN_HOST) spec/_runner.luau $(SPECS)
 
 # macOS, type-checked only (docs/platforms.md): the module for both Apple targets, with
 # clang compiling the C trampolines (`rustup target add x86_64-apple-darwin

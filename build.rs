@@ -10,6 +10,8 @@
 //! the host that loads it, so the linker must leave them undefined (`-undefined
 //! dynamic_lookup`), as ELF's linker does by default for shared libraries. Only the
 //! cdylib gets the flag.
+//!
+//! Windows: the module imports the C API from `luau.dll` (see `windows_module_link`).
 
 use std::env;
 use std::fs;
@@ -35,6 +37,30 @@ fn main() {
         .flag_if_supported("-fomit-frame-pointer")
         .compile("luauffi_trampolines");
     mach_o_module_flags();
+    windows_module_link();
+}
+
+/// Windows (docs/platforms.md): a DLL cannot leave the Luau C API undefined, so the
+/// module imports it from `luau.dll`, the Luau the host links (examples/host/build.rs
+/// builds it with its import library `libluau.dll.a`). `LUAU_FFI_LUAU_LIB_DIR` names the
+/// directory holding that import library (the Makefile's `build-windows` sets it).
+fn windows_module_link() {
+    println!("cargo:rerun-if-env-changed=LUAU_FFI_LUAU_LIB_DIR");
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let module = env::var_os("CARGO_FEATURE_MODULE").is_some();
+    if !(module && target_os == "windows") {
+        return;
+    }
+    let dir = env::var("LUAU_FFI_LUAU_LIB_DIR").unwrap_or_else(|_| {
+        panic!(
+            "building the Windows module needs LUAU_FFI_LUAU_LIB_DIR: the directory of \
+             luau.dll's import library libluau.dll.a (`make build-windows` sets it)"
+        )
+    });
+    // A link argument, not `rustc-link-lib`: it goes after mlua-sys' rlib on the linker
+    // command line, which the import library must follow.
+    let import_lib = std::path::Path::new(&dir).join("libluau.dll.a");
+    println!("cargo:rustc-cdylib-link-arg={}", import_lib.display());
 }
 
 /// `-undefined dynamic_lookup` for the macOS/iOS module build (docs/platforms.md).

@@ -32,21 +32,28 @@ fn main() {
         .set_vector_size(3)
         .build();
 
-    println!(
-        "cargo:rustc-link-search=native={}",
-        artifacts.lib_dir().display()
-    );
-    // Whole-archive: every object of every Luau archive is linked, whatever the host uses,
-    // and the order of archives on the linker command line stops mattering.
-    for lib in artifacts.libs() {
-        println!("cargo:rustc-link-lib=static:+whole-archive={lib}");
-    }
-    if let Some(cpp) = cpp_stdlib() {
-        println!("cargo:rustc-link-lib={cpp}");
-    }
     let version = artifacts
         .version()
         .expect("luau0-src reports its Luau version");
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    if target_os == "windows" {
+        let release = version.rsplit('.').next().unwrap_or_default();
+        luau_dll(&artifacts, &out_dir, release);
+    } else {
+        println!(
+            "cargo:rustc-link-search=native={}",
+            artifacts.lib_dir().display()
+        );
+        // Whole-archive: every object of every Luau archive is linked, whatever the host
+        // uses, and the order of archives on the linker command line stops mattering.
+        for lib in artifacts.libs() {
+            println!("cargo:rustc-link-lib=static:+whole-archive={lib}");
+        }
+        if let Some(cpp) = cpp_stdlib() {
+            println!("cargo:rustc-link-lib={cpp}");
+        }
+    }
     println!("cargo:rustc-env=LUAU_VERSION={version}");
     // The Luau release (`0.740` → 740) for the module's ABI stamp (src/abi.rs).
     let release = version.rsplit('.').next().unwrap_or_default();
@@ -54,9 +61,9 @@ fn main() {
 
     versions();
 
-    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
-    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if target_os == "macos" || target_os == "ios" {
+    if target_os == "windows" {
+        // The C API lives in luau.dll (luau_dll); the executable exports nothing.
+    } else if target_os == "macos" || target_os == "ios" {
         // ld64 spelling (untested): an exported-symbols list accepts the same wildcards.
         let list = out_dir.join("luau-api.exp");
         fs::write(&list, "_lua_*\n_luaL_*\n_luau_*\n_luaopen_*\n").expect("write symbol list");
@@ -72,6 +79,56 @@ fn main() {
             list.display()
         );
     }
+}
+
+/// Windows (docs/platforms.md): Luau's archives linked whole into `luau.dll`, every
+/// non-static symbol exported (the C API, `lua_*`/`luaL_*`/`luau_*`/`luaopen_*`), with
+/// the ABI stamp `luau_ffi_host_abi` (src/abi.rs) compiled in beside it, the C++ runtime
+/// and winpthreads linked statically. The host links its import library `libluau.dll.a`;
+/// native modules (`ffi.dll`) import the same DLL, so host and modules share one Luau.
+/// The Makefile copies `luau.dll` from `OUT_DIR` next to the executable.
+fn luau_dll(artifacts: &luau0_src::Artifacts, out_dir: &std::path::Path, release: &str) {
+    // Compiled as C++ (the C++ driver links the DLL): `extern "C"` keeps the name.
+    let stamp = out_dir.join("luau_ffi_host_abi.cpp");
+    let source = format!(
+        "struct luau_ffi_host_abi_t {{ unsigned size, luau_release; int maxcstack, vector_size; }};\n\
+         extern \"C\" __declspec(dllexport) const struct luau_ffi_host_abi_t luau_ffi_host_abi =\n\
+         {{ sizeof(struct luau_ffi_host_abi_t), {release}, 1000000, 3 }};\n"
+    );
+    fs::write(&stamp, source).expect("write the ABI stamp");
+    let cxx = cc::Build::new().cpp(true).get_compiler();
+    let dll = out_dir.join("luau.dll");
+    let mut command = cxx.to_command();
+    command
+        .arg("-shared")
+        .arg("-o")
+        .arg(&dll)
+        .arg(&stamp)
+        .arg("-Wl,--export-all-symbols")
+        // ... but not the statically linked C++ runtime's: the host and the modules
+        // have their own `_Unwind_Resume` and the like.
+        .arg("-Wl,--exclude-libs,libgcc.a:libgcc_eh.a:libstdc++.a:libwinpthread.a:libmingwex.a:libmingw32.a")
+        .arg(format!(
+            "-Wl,--out-implib,{}",
+            out_dir.join("libluau.dll.a").display()
+        ))
+        .arg("-Wl,--whole-archive");
+    for lib in artifacts.libs() {
+        command.arg(artifacts.lib_dir().join(format!("lib{lib}.a")));
+    }
+    command
+        .arg("-Wl,--no-whole-archive")
+        .args(["-static-libgcc", "-static-libstdc++", "-static"]);
+    let status = command
+        .status()
+        .expect("run the C++ compiler to link luau.dll");
+    assert!(status.success(), "linking luau.dll failed: {command:?}");
+    // A link argument, not `rustc-link-lib`: it goes after mlua-sys' rlib on the linker
+    // command line, which the import library must follow.
+    println!(
+        "cargo:rustc-link-arg-bins={}",
+        out_dir.join("libluau.dll.a").display()
+    );
 }
 
 /// The C++ runtime to link, chosen as `luau0-src` chooses it.

@@ -309,12 +309,9 @@ impl TypeArena {
             ty: reg.c_name(id),
             reason,
         };
-        if !cfg!(all(
-            any(target_arch = "x86_64", target_arch = "aarch64"),
-            not(windows)
-        )) {
+        if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
             return Err(unsupported(
-                "unions (and structs with shared bitfield units) by value are only classified for x86-64 and aarch64 SysV",
+                "unions (and structs with shared bitfield units) by value are only classified for x86-64 and aarch64",
             ));
         }
         let mut leaves = Vec::new();
@@ -332,6 +329,11 @@ impl TypeArena {
                 .map(|_| builtin(int_of_size(unit)))
                 .collect()
         };
+        if cfg!(windows) {
+            // Win64 looks at the size alone: 1, 2, 4 or 8 bytes in an integer register,
+            // anything else by reference. Integer words of the same size say the same.
+            return Ok(integer_words(size));
+        }
         let big = if cfg!(target_arch = "aarch64") {
             64
         } else {

@@ -461,7 +461,7 @@ impl TableShared {
             // SAFETY: write(2) of a static buffer: async-signal-safe, no allocation.
             unsafe {
                 libc::write(2, "luau-ffi: ".as_ptr().cast(), 10);
-                libc::write(2, text.as_ptr().cast(), text.len());
+                libc::write(2, text.as_ptr().cast(), text.len() as _); // size_t, or unsigned on Windows
                 libc::write(2, "\n".as_ptr().cast(), 1);
             }
             return false;

@@ -64,11 +64,12 @@ pub const CHAR_IS_SIGNED: bool = !cfg!(all(
 ));
 /// Size of C `long` on the target (LLP64 Windows: 4).
 pub const LONG_SIZE: u8 = if cfg!(windows) { 4 } else { POINTER_SIZE as u8 };
-/// Size and alignment of `long double` on the target: `double` itself on Windows, on
+/// Size and alignment of `long double` on the target: `double` itself with MSVC, on
 /// Apple's arm64 ABI and on 32-bit ARM; 16 bytes on other 64-bit targets (x87's 80-bit
-/// format padded on x86-64, IEEE binary128 on AArch64 Linux); x87's 12 on 32-bit x86.
+/// format padded on x86-64, mingw-w64's Windows included; IEEE binary128 on AArch64
+/// Linux); x87's 12 on 32-bit x86.
 pub const LONG_DOUBLE_SIZE: u8 = if cfg!(any(
-    windows,
+    all(windows, target_env = "msvc"),
     all(target_arch = "aarch64", target_vendor = "apple"),
     target_arch = "arm"
 )) {

@@ -56,9 +56,23 @@ const LIBM_FILE: Option<&str> = Some("libm.so.6");
 #[cfg(not(target_os = "linux"))]
 const LIBM_FILE: Option<&str> = None;
 
+/// The file name `ffi.load(name)` hands to the loader (LuaJIT's `clib_extname`). On
+/// Windows a name without a `.` gets `.dll` appended (`"kernel32"` → `kernel32.dll`), and
+/// nothing else changes: `LoadLibraryExW` searches the application directory, the system
+/// directories and `PATH`.
+#[cfg(windows)]
+pub fn library_file_name(name: &str) -> String {
+    if name.contains('.') {
+        name.to_string()
+    } else {
+        format!("{name}.dll")
+    }
+}
+
 /// The file name `ffi.load(name)` hands to the loader (LuaJIT's `clib_extname`): a name
 /// without a `/` gets `.so` appended when it has no `.` at all, then `lib` prepended
 /// when it does not start with `lib`. Names with a `/` are paths, taken as given.
+#[cfg(not(windows))]
 pub fn library_file_name(name: &str) -> String {
     if name.contains('/') {
         return name.to_string();
@@ -274,10 +288,81 @@ fn lookup_process(name: &CStr) -> Result<SymbolAddress, Option<String>> {
     NonNull::new(raw).map(SymbolAddress).ok_or(None)
 }
 
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 fn lookup_process(name: &CStr) -> Result<SymbolAddress, Option<String>> {
     let me = dlopen2::raw::Library::open_self().map_err(|e| Some(loader_message(e)))?;
     lookup_in(&me, name)
+}
+
+/// The address of `name` in the process, as LuaJIT's `ffi.C` on Windows: the executable
+/// first, then every other module loaded now (the C runtime, `kernel32.dll`, `luau.dll`,
+/// libraries opened by `ffi.load`), in the loader's order (`EnumProcessModules`).
+#[cfg(windows)]
+fn lookup_process(name: &CStr) -> Result<SymbolAddress, Option<String>> {
+    windows::process_modules()
+        .into_iter()
+        .find_map(|module| windows::proc_address(module, name))
+        .ok_or(None)
+}
+
+/// The few kernel32 calls the process namespace needs (`K32EnumProcessModules` is
+/// psapi's `EnumProcessModules`, exported by kernel32 itself since Windows 7).
+#[cfg(windows)]
+mod windows {
+    use super::SymbolAddress;
+    use std::ffi::{c_char, c_void, CStr};
+    use std::ptr::NonNull;
+
+    type Handle = *mut c_void;
+
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetCurrentProcess() -> Handle;
+        fn K32EnumProcessModules(
+            process: Handle,
+            modules: *mut Handle,
+            cb: u32,
+            needed: *mut u32,
+        ) -> i32;
+        fn GetProcAddress(module: Handle, name: *const c_char) -> *mut c_void;
+    }
+
+    /// Every module of the process, the executable first.
+    pub(super) fn process_modules() -> Vec<Handle> {
+        let mut modules: Vec<Handle> = vec![std::ptr::null_mut(); 256];
+        loop {
+            let bytes = (modules.len() * std::mem::size_of::<Handle>()) as u32;
+            let mut needed = 0u32;
+            // SAFETY: the buffer holds `bytes` bytes of handles; the pseudo-handle of
+            // the current process is always valid.
+            let ok = unsafe {
+                K32EnumProcessModules(
+                    GetCurrentProcess(),
+                    modules.as_mut_ptr(),
+                    bytes,
+                    &mut needed,
+                )
+            };
+            if ok == 0 {
+                return Vec::new();
+            }
+            let count = needed as usize / std::mem::size_of::<Handle>();
+            if needed <= bytes {
+                modules.truncate(count);
+                return modules;
+            }
+            modules.resize(count, std::ptr::null_mut());
+        }
+    }
+
+    /// The address `name` has in `module`, if it exports it.
+    pub(super) fn proc_address(module: Handle, name: &CStr) -> Option<SymbolAddress> {
+        // SAFETY: `module` came from EnumProcessModules just now (a module unloaded since
+        // makes GetProcAddress fail, not crash); `name` is a C string. Only the address is
+        // taken.
+        let raw = unsafe { GetProcAddress(module, name.as_ptr()) };
+        NonNull::new(raw).map(SymbolAddress)
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +370,22 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(windows)]
+    fn file_names_follow_luajit() {
+        let cases = [
+            ("kernel32", "kernel32.dll"),
+            ("msvcrt.dll", "msvcrt.dll"),
+            ("z.so.1", "z.so.1"),
+            ("C:\\lib\\zlib1", "C:\\lib\\zlib1.dll"),
+            ("./fixture", "./fixture.dll"),
+        ];
+        for (name, file) in cases {
+            assert_eq!(library_file_name(name), file, "{name}");
+        }
+    }
+
+    #[test]
+    #[cfg(not(windows))]
     fn file_names_follow_luajit() {
         let cases = [
             ("z", "libz.so"),

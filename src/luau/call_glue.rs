@@ -991,7 +991,15 @@ unsafe fn invoke(
             let conv = plan.args[i];
             match conv {
                 ArgConv::Number if lua::lua_type(l, idx) == lua::LUA_TNUMBER => {
-                    frame.set_f64(i, lua::lua_tonumberx(l, idx, std::ptr::null_mut()));
+                    let n = lua::lua_tonumberx(l, idx, std::ptr::null_mut());
+                    let class = signature.arg_class(i);
+                    if class.is_integer_register() {
+                        // C's conversion as LuaJIT does it (out of range through
+                        // int32/int64), as the quick path does; not Rust's saturating `as`.
+                        frame.set_int(i, register_bits(class, n) as i64);
+                    } else {
+                        frame.set_f64(i, n);
+                    }
                     continue;
                 }
                 ArgConv::Int64 | ArgConv::Pointer { .. } => {

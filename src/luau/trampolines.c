@@ -89,9 +89,23 @@ struct luau_ffi_host_abi_t
     int maxcstack;
     int vector_size;
 };
+#ifdef _WIN32
+/* Windows: the module imports Luau from luau.dll (docs/platforms.md), which carries the
+ * stamp; a PE file has no weak imports, so it is looked up by name. */
+#include <windows.h>
+
+const struct luau_ffi_host_abi_t *luauffi_host_abi(void)
+{
+    HMODULE luau = GetModuleHandleA("luau.dll");
+    if (!luau)
+        return NULL;
+    return (const struct luau_ffi_host_abi_t *)(void *)GetProcAddress(luau, "luau_ffi_host_abi");
+}
+#else
 extern const struct luau_ffi_host_abi_t luau_ffi_host_abi __attribute__((weak));
 
 const struct luau_ffi_host_abi_t *luauffi_host_abi(void)
 {
     return &luau_ffi_host_abi;
 }
+#endif

@@ -4,6 +4,7 @@
 //! (`luau_*` in the dynamic list of `build.rs`).
 
 /// `struct luau_ffi_host_abi_t` of `include/luau_ffi.h`.
+#[cfg(not(windows))]
 #[repr(C)]
 pub struct HostAbi {
     size: u32,
@@ -13,7 +14,9 @@ pub struct HostAbi {
 }
 
 /// The settings `build.rs` builds Luau with (those of mlua-sys: `LUAI_MAXCSTACK`
-/// 1000000, 3-wide vectors) and the luau0-src release.
+/// 1000000, 3-wide vectors) and the luau0-src release. On Windows the stamp is in
+/// `luau.dll` instead (build.rs), where the module looks for it.
+#[cfg(not(windows))]
 #[no_mangle]
 #[used]
 pub static luau_ffi_host_abi: HostAbi = HostAbi {
@@ -23,6 +26,7 @@ pub static luau_ffi_host_abi: HostAbi = HostAbi {
     vector_size: 3,
 };
 
+#[cfg(not(windows))]
 const fn parse_release(text: &str) -> u32 {
     let bytes = text.as_bytes();
     let mut value = 0u32;

@@ -13,6 +13,7 @@ mod native;
 mod port;
 mod repl;
 mod state;
+mod sys;
 
 // luau-ffi's parser and type registry (no Luau, no unsafe), compiled from the crate's
 // sources for `luau-ffi bindgen`: linking the crate itself would put a second copy of
@@ -34,11 +35,12 @@ mod reserve;
 
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::ExitCode;
 
 use mlua::{Error, Lua, MultiValue, Value};
+
+use sys::OsStrExt;
 
 const USAGE: &str = "usage: luau-ffi SCRIPT [ARGS...]
        luau-ffi [--repl]          read-eval-print loop (no script, stdin a terminal)

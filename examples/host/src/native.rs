@@ -11,23 +11,18 @@
 use std::ffi::{CStr, CString, OsStr};
 use std::fmt::Write as _;
 use std::os::raw::{c_char, c_int};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use mlua::{ffi, Function, Lua};
+
+use crate::sys::{self, OsStrExt, MODULE_EXT};
 
 /// Registry table caching loaded modules: key `"<canonical path>\0<entry symbol>"`.
 const CACHE_TABLE: &CStr = c"luau-ffi-host.native-modules";
 
 /// Environment variable holding `;`-separated `?` patterns for native modules.
 const CPATH_VAR: &str = "LUAU_CPATH";
-
-/// File name extension of a native module next to the requiring script.
-#[cfg(target_os = "macos")]
-const MODULE_EXT: &str = "dylib";
-#[cfg(not(target_os = "macos"))]
-const MODULE_EXT: &str = "so";
 
 /// A library opened by this host; never closed (module code may still run in `lua_close`).
 struct Opened {
@@ -443,7 +438,7 @@ fn not_found_message(
     msg
 }
 
-/// `dlopen`s the library (once per file) and looks up its entry point. Pure Rust + libc.
+/// Opens the library (once per file) and looks up its entry point. Pure Rust.
 fn open(found: &Found, name: &[u8]) -> Result<ffi::lua_CFunction, String> {
     let fail = |detail: String| {
         format!(
@@ -454,16 +449,9 @@ fn open(found: &Found, name: &[u8]) -> Result<ffi::lua_CFunction, String> {
     };
     let mut opened = OPENED.lock().unwrap_or_else(|poison| poison.into_inner());
     let handle = match opened.iter().find(|o| o.path == found.path) {
-        Some(o) => o.handle as *mut libc::c_void,
+        Some(o) => o.handle as *mut std::ffi::c_void,
         None => {
-            let cpath = CString::new(found.path.as_os_str().as_bytes())
-                .map_err(|_| fail("path contains a NUL byte".to_string()))?;
-            // SAFETY: `cpath` is a valid C string. Running the library's initialisers is
-            // the point of loading a native module; the handle is never closed.
-            let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-            if handle.is_null() {
-                return Err(fail(dl_error()));
-            }
+            let handle = sys::open_library(&found.path).map_err(fail)?;
             opened.push(Opened {
                 path: found.path.clone(),
                 handle: handle as usize,
@@ -472,28 +460,10 @@ fn open(found: &Found, name: &[u8]) -> Result<ffi::lua_CFunction, String> {
         }
     };
     drop(opened);
-    // SAFETY: `handle` came from `dlopen` and is never closed; the symbol name is a C string.
-    let sym = unsafe { libc::dlsym(handle, found.symbol.as_ptr()) };
-    if sym.is_null() {
-        return Err(fail(dl_error()));
-    }
+    let sym = sys::library_symbol(handle, &found.symbol).map_err(fail)?;
     // SAFETY: by the Lua module convention `luaopen_<name>` is a `lua_CFunction`; a
     // library exporting the name with another signature is a broken module.
-    Ok(unsafe { std::mem::transmute::<*mut libc::c_void, ffi::lua_CFunction>(sym) })
-}
-
-/// The last `dlerror` message.
-fn dl_error() -> String {
-    // SAFETY: `dlerror` returns NULL or a C string valid until the next dl* call on this
-    // thread; it is copied at once.
-    unsafe {
-        let e = libc::dlerror();
-        if e.is_null() {
-            "unknown dynamic loader error".to_string()
-        } else {
-            CStr::from_ptr(e).to_string_lossy().into_owned()
-        }
-    }
+    Ok(unsafe { std::mem::transmute::<*mut std::ffi::c_void, ffi::lua_CFunction>(sym) })
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use mlua::Lua;
 
 /// Room left outside Luau's heap under a process limit.
+#[cfg(unix)]
 const HEADROOM: u64 = 64 << 20;
 
 /// Sets the Luau memory limit from the process limits, if any is finite.
@@ -18,8 +19,14 @@ pub fn limit_memory(lua: &Lua) -> mlua::Result<()> {
     Ok(())
 }
 
+#[cfg(not(unix))]
+fn luau_limit() -> Option<u64> {
+    None
+}
+
 /// The smallest finite soft limit of `RLIMIT_AS` (less the address space in use now)
 /// and `RLIMIT_DATA`, less [`HEADROOM`].
+#[cfg(unix)]
 fn luau_limit() -> Option<u64> {
     let address_space = soft_limit(libc::RLIMIT_AS).map(|l| l.saturating_sub(mapped_bytes()));
     let data = soft_limit(libc::RLIMIT_DATA);
@@ -30,6 +37,7 @@ fn luau_limit() -> Option<u64> {
     Some(limit.saturating_sub(HEADROOM).max(1 << 20))
 }
 
+#[cfg(unix)]
 fn soft_limit(resource: libc::__rlimit_resource_t) -> Option<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -41,6 +49,7 @@ fn soft_limit(resource: libc::__rlimit_resource_t) -> Option<u64> {
 }
 
 /// The process' mapped address space now (`/proc/self/statm`, first field, in pages).
+#[cfg(unix)]
 fn mapped_bytes() -> u64 {
     let pages = std::fs::read_to_string("/proc/self/statm")
         .ok()
