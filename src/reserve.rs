@@ -121,6 +121,7 @@ fn release() -> bool {
     true
 }
 
+#[cfg(unix)]
 fn map_reserve() -> *mut u8 {
     // SAFETY: an anonymous private mapping, not touched: it only holds address space
     // (what RLIMIT_AS counts) and costs no physical memory.
@@ -141,12 +142,35 @@ fn map_reserve() -> *mut u8 {
     }
 }
 
+#[cfg(unix)]
 fn unmap_reserve(block: *mut u8) {
     // SAFETY: `block` is a mapping of RESERVE_BYTES made by map_reserve, owned by the
     // caller (taken out of RESERVE) and never used for anything.
     unsafe {
         libc::munmap(block.cast(), RESERVE_BYTES);
     }
+}
+
+/// Elsewhere (Windows) the reserve is a block of the system allocator, never touched:
+/// what it holds back is commit charge rather than address space.
+#[cfg(not(unix))]
+const RESERVE_LAYOUT: std::alloc::Layout =
+    match std::alloc::Layout::from_size_align(RESERVE_BYTES, 4096) {
+        Ok(layout) => layout,
+        Err(_) => panic!("the reserve's layout"),
+    };
+
+#[cfg(not(unix))]
+fn map_reserve() -> *mut u8 {
+    // SAFETY: a non-zero size; the block is owned by RESERVE until unmap_reserve.
+    unsafe { std::alloc::GlobalAlloc::alloc(&std::alloc::System, RESERVE_LAYOUT) }
+}
+
+#[cfg(not(unix))]
+fn unmap_reserve(block: *mut u8) {
+    // SAFETY: `block` came from map_reserve with RESERVE_LAYOUT and is given back once
+    // (the caller took it out of RESERVE).
+    unsafe { std::alloc::GlobalAlloc::dealloc(&std::alloc::System, block, RESERVE_LAYOUT) }
 }
 
 /// The native module's allocator: the system's, and on a refusal the reserve is
